@@ -1,0 +1,54 @@
+#include "common.h"
+#include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/version.h>
+#include <torch/utils.h>
+#include <opencv2/core/version.hpp>
+
+extern "C" {
+
+IST_API int ist_version(char* torch_version, int torch_len, char* opencv_version, int opencv_len) {
+  return ist::guard([&] {
+    ist::copy_string(TORCH_VERSION, torch_version, torch_len);
+    ist::copy_string(CV_VERSION, opencv_version, opencv_len);
+  });
+}
+
+IST_API int ist_set_num_threads(int n) {
+  return ist::guard([&] {
+    if (n < 1) throw std::invalid_argument("thread count must be at least 1, got " + std::to_string(n));
+    at::set_num_threads(n);
+  });
+}
+
+IST_API int ist_get_num_threads(int* n) {
+  return ist::guard([&] { *n = at::get_num_threads(); });
+}
+
+IST_API int ist_manual_seed(uint64_t seed) {
+  return ist::guard([&] { torch::manual_seed(seed); });
+}
+
+IST_API int ist_set_deterministic(int enabled) {
+  return ist::guard([&] {
+    auto& ctx = at::globalContext();
+    ctx.setDeterministicAlgorithms(enabled != 0, false);
+    ctx.setBenchmarkCuDNN(enabled == 0 && ctx.benchmarkCuDNN());
+    ctx.setDeterministicCuDNN(enabled != 0);
+  });
+}
+
+IST_API int ist_cuda_device_count(int* n) {
+  return ist::guard([&] { *n = at::detail::getCUDAHooks().getNumGPUs(); });
+}
+
+IST_API int ist_set_autocast_cpu(int enabled, int dtype) {
+  return ist::guard([&] {
+    at::autocast::set_cpu_enabled(enabled != 0);
+    at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(dtype));
+    if (!enabled) at::autocast::clear_cache();
+  });
+}
+
+}  // extern "C"

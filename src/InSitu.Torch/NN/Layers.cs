@@ -1,0 +1,290 @@
+namespace InSitu.Torch.NN;
+
+/// <summary>2-d convolution, weight [out, in/groups, kh, kw], with torch.nn.Conv2d's default initialisation.</summary>
+public sealed class Conv2d : Module<Tensor, Tensor>
+{
+    public Parameter Weight { get; private set; }
+    public Parameter? Bias { get; private set; }
+    public long InChannels { get; }
+    public long OutChannels { get; }
+    public long[] KernelSize { get; }
+    public long[] Stride { get; }
+    public long[] Padding { get; }
+    public long[] Dilation { get; }
+    public long Groups { get; }
+
+    public Conv2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, long dilation = 1,
+        long groups = 1, bool bias = true)
+        : this(inChannels, outChannels, new[] { kernelSize, kernelSize }, new[] { stride, stride }, new[] { padding, padding },
+            new[] { dilation, dilation }, groups, bias) { }
+
+    public Conv2d(long inChannels, long outChannels, long[] kernelSize, long[] stride, long[] padding, long[] dilation,
+        long groups = 1, bool bias = true)
+    {
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"channels ({inChannels} in, {outChannels} out) must be divisible by groups ({groups})");
+        (InChannels, OutChannels, KernelSize, Stride, Padding, Dilation, Groups) = (inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
+        using var w = Factory.Empty(new[] { outChannels, inChannels / groups, kernelSize[0], kernelSize[1] });
+        Weight = RegisterParameter("weight", w);
+        Init.KaimingUniform_(Weight, a: Math.Sqrt(5));
+        if (bias)
+        {
+            using var b = Factory.Empty(new[] { outChannels });
+            Bias = RegisterParameter("bias", b);
+            double bound = 1 / Math.Sqrt(Init.Fans(Weight).fanIn);
+            Init.Uniform_(Bias, -bound, bound);
+        }
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var s = input.Shape;
+        if (s.Length != 4 || s[1] != InChannels)
+            throw new TorchException($"Conv2d expects input [N, {InChannels}, H, W], got {Tensor.FormatShape(s)}");
+        return F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+    }
+}
+
+/// <summary>Transposed 2-d convolution (learned upsampling), weight [in, out/groups, kh, kw].</summary>
+public sealed class ConvTranspose2d : Module<Tensor, Tensor>
+{
+    public Parameter Weight { get; }
+    public Parameter? Bias { get; }
+    public long InChannels { get; }
+    private readonly long[] stride, padding, outputPadding, dilation;
+    private readonly long groups;
+
+    public ConvTranspose2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0,
+        long outputPadding = 0, long groups = 1, bool bias = true, long dilation = 1)
+    {
+        InChannels = inChannels;
+        this.stride = new[] { stride, stride };
+        this.padding = new[] { padding, padding };
+        this.outputPadding = new[] { outputPadding, outputPadding };
+        this.dilation = new[] { dilation, dilation };
+        this.groups = groups;
+        using var w = Factory.Empty(new[] { inChannels, outChannels / groups, kernelSize, kernelSize });
+        Weight = RegisterParameter("weight", w);
+        Init.KaimingUniform_(Weight, a: Math.Sqrt(5));
+        if (bias)
+        {
+            using var b = Factory.Empty(new[] { outChannels });
+            Bias = RegisterParameter("bias", b);
+            double bound = 1 / Math.Sqrt(Init.Fans(Weight).fanIn);
+            Init.Uniform_(Bias, -bound, bound);
+        }
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var s = input.Shape;
+        if (s.Length != 4 || s[1] != InChannels)
+            throw new TorchException($"ConvTranspose2d expects input [N, {InChannels}, H, W], got {Tensor.FormatShape(s)}");
+        return F.ConvTranspose2d(input, Weight, Bias, stride, padding, outputPadding, groups, dilation);
+    }
+}
+
+/// <summary>Batch normalisation over channels of [N, C, H, W], with running statistics for evaluation.</summary>
+public sealed class BatchNorm2d : Module<Tensor, Tensor>
+{
+    public Parameter Weight { get; }
+    public Parameter Bias { get; }
+    public Tensor RunningMean { get; }
+    public Tensor RunningVar { get; }
+    public Tensor NumBatchesTracked { get; }
+    public long NumFeatures { get; }
+    public double Momentum { get; }
+    public double Eps { get; }
+
+    public BatchNorm2d(long numFeatures, double eps = 1e-5, double momentum = 0.1)
+    {
+        (NumFeatures, Eps, Momentum) = (numFeatures, eps, momentum);
+        using (var w = Factory.Ones(new[] { numFeatures })) Weight = RegisterParameter("weight", w);
+        using (var b = Factory.Zeros(new[] { numFeatures })) Bias = RegisterParameter("bias", b);
+        RunningMean = RegisterBuffer("running_mean", Factory.Zeros(new[] { numFeatures }));
+        RunningVar = RegisterBuffer("running_var", Factory.Ones(new[] { numFeatures }));
+        NumBatchesTracked = RegisterBuffer("num_batches_tracked", Factory.Zeros(Array.Empty<long>(), DType.Int64));
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var s = input.Shape;
+        if (s.Length != 4 || s[1] != NumFeatures)
+            throw new TorchException($"BatchNorm2d expects input [N, {NumFeatures}, H, W], got {Tensor.FormatShape(s)}");
+        if (Training)
+        {
+            using var _ = Autograd.NoGrad();
+            NumBatchesTracked.Add_(1L);
+        }
+        return F.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, Training, Momentum, Eps);
+    }
+}
+
+/// <summary>y = x W^T + b, weight [out, in].</summary>
+public sealed class Linear : Module<Tensor, Tensor>
+{
+    public Parameter Weight { get; }
+    public Parameter? Bias { get; }
+    public long InFeatures { get; }
+    public long OutFeatures { get; }
+
+    public Linear(long inFeatures, long outFeatures, bool bias = true)
+    {
+        (InFeatures, OutFeatures) = (inFeatures, outFeatures);
+        using var w = Factory.Empty(new[] { outFeatures, inFeatures });
+        Weight = RegisterParameter("weight", w);
+        Init.KaimingUniform_(Weight, a: Math.Sqrt(5));
+        if (bias)
+        {
+            using var b = Factory.Empty(new[] { outFeatures });
+            Bias = RegisterParameter("bias", b);
+            double bound = 1 / Math.Sqrt(inFeatures);
+            Init.Uniform_(Bias, -bound, bound);
+        }
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var s = input.Shape;
+        if (s.Length == 0 || s[^1] != InFeatures)
+            throw new TorchException($"Linear expects input [..., {InFeatures}], got {Tensor.FormatShape(s)}");
+        return F.Linear(input, Weight, Bias);
+    }
+}
+
+public sealed class Dropout : Module<Tensor, Tensor>
+{
+    public double P { get; }
+
+    public Dropout(double p = 0.5)
+    {
+        if (p < 0 || p > 1) throw new ArgumentException($"dropout probability must be in [0, 1], got {p}");
+        P = p;
+    }
+
+    public override Tensor Forward(Tensor input) => F.Dropout(input, P, Training);
+}
+
+public sealed class MaxPool2d : Module<Tensor, Tensor>
+{
+    private readonly long[] kernel, stride, padding;
+
+    public MaxPool2d(long kernelSize, long? stride = null, long padding = 0)
+    {
+        kernel = new[] { kernelSize, kernelSize };
+        this.stride = new[] { stride ?? kernelSize, stride ?? kernelSize };
+        this.padding = new[] { padding, padding };
+    }
+
+    public override Tensor Forward(Tensor input) => F.MaxPool2d(input, kernel, stride, padding);
+}
+
+public sealed class AvgPool2d : Module<Tensor, Tensor>
+{
+    private readonly long[] kernel, stride, padding;
+
+    public AvgPool2d(long kernelSize, long? stride = null, long padding = 0)
+    {
+        kernel = new[] { kernelSize, kernelSize };
+        this.stride = new[] { stride ?? kernelSize, stride ?? kernelSize };
+        this.padding = new[] { padding, padding };
+    }
+
+    public override Tensor Forward(Tensor input) => F.AvgPool2d(input, kernel, stride, padding);
+}
+
+public sealed class AdaptiveAvgPool2d : Module<Tensor, Tensor>
+{
+    private readonly long[] size;
+    public AdaptiveAvgPool2d(long height, long width) => size = new[] { height, width };
+    public override Tensor Forward(Tensor input) => F.AdaptiveAvgPool2d(input, size);
+}
+
+public sealed class AdaptiveMaxPool2d : Module<Tensor, Tensor>
+{
+    private readonly long[] size;
+    public AdaptiveMaxPool2d(long height, long width) => size = new[] { height, width };
+    public override Tensor Forward(Tensor input) => F.AdaptiveMaxPool2d(input, size);
+}
+
+public sealed class ReLU : Module<Tensor, Tensor>
+{
+    public override Tensor Forward(Tensor input) => input.Relu();
+}
+
+public sealed class LeakyReLU : Module<Tensor, Tensor>
+{
+    private readonly double slope;
+    public LeakyReLU(double negativeSlope = 0.01) => slope = negativeSlope;
+    public override Tensor Forward(Tensor input) => F.LeakyRelu(input, slope);
+}
+
+public sealed class GELU : Module<Tensor, Tensor>
+{
+    public override Tensor Forward(Tensor input) => F.Gelu(input);
+}
+
+public sealed class Sigmoid : Module<Tensor, Tensor>
+{
+    public override Tensor Forward(Tensor input) => input.Sigmoid();
+}
+
+public sealed class Tanh : Module<Tensor, Tensor>
+{
+    public override Tensor Forward(Tensor input) => input.Tanh();
+}
+
+public sealed class Identity : Module<Tensor, Tensor>
+{
+    public override Tensor Forward(Tensor input) => input.Alias();
+}
+
+public sealed class Flatten : Module<Tensor, Tensor>
+{
+    private readonly long start, end;
+
+    public Flatten(long startDim = 1, long endDim = -1) => (start, end) = (startDim, endDim);
+
+    public override Tensor Forward(Tensor input) => input.Flatten(start, end);
+}
+
+/// <summary>Modules applied in order; children are named "0", "1", ... as in torch.nn.Sequential.</summary>
+public sealed class Sequential : Module<Tensor, Tensor>
+{
+    private readonly List<Module<Tensor, Tensor>> layers = new();
+
+    public Sequential(params Module<Tensor, Tensor>[] modules)
+    {
+        foreach (var m in modules) Append(m);
+    }
+
+    public Sequential Append(Module<Tensor, Tensor> module)
+    {
+        RegisterModule(layers.Count.ToString(), module);
+        layers.Add(module);
+        return this;
+    }
+
+    public int Count => layers.Count;
+
+    public Module<Tensor, Tensor> this[int i] => layers[i];
+
+    public void Replace(int i, Module<Tensor, Tensor> module)
+    {
+        layers[i] = module;
+        ReplaceChild(i.ToString(), module);
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        // Intermediates are released as soon as the next layer has consumed them; autograd keeps what it needs.
+        Tensor x = input;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var y = layers[i].Forward(x);
+            if (!ReferenceEquals(x, input)) x.Dispose();
+            x = y;
+        }
+        return ReferenceEquals(x, input) ? input.Alias() : x;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace InSitu.Torch;
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeArg
+{
+    public int Kind;
+    public int Len;
+    public long I;
+    public double D;
+    public IntPtr P;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeValue
+{
+    public int Kind;
+    public int Pad;
+    public long I;
+    public double D;
+    public IntPtr T;
+}
+
+internal static class ArgKind
+{
+    public const int None = 0, Tensor = 1, Int = 2, Double = 3, Bool = 4, IntList = 5, DoubleList = 6,
+        TensorList = 7, OptTensorList = 8, String = 9, Device = 10, BoolList = 11, ListMark = 12;
+}
+
+/// <summary>P/Invoke surface of native/include/insitu_native.h.</summary>
+internal static unsafe partial class Native
+{
+    private const string Lib = "insitu_native";
+
+    static Native()
+    {
+        NativeLibrary.SetDllImportResolver(typeof(Native).Assembly, Resolve);
+        // Debian's libtorch starts on one thread; every process gets all cores (or INSITU_THREADS) from its first call.
+        var env = Environment.GetEnvironmentVariable("INSITU_THREADS");
+        int threads = int.TryParse(env, out var t) && t > 0 ? t : Environment.ProcessorCount;
+        Check(ist_set_num_threads(threads));
+    }
+
+    /// <summary>Finds the shim next to the assembly, under INSITU_NATIVE_LIB, or in a native/build folder above it.</summary>
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    {
+        if (name != Lib) return IntPtr.Zero;
+        var candidates = new List<string>();
+        var env = Environment.GetEnvironmentVariable("INSITU_NATIVE_LIB");
+        if (!string.IsNullOrEmpty(env)) candidates.Add(env);
+        candidates.Add(Path.Combine(AppContext.BaseDirectory, "libinsitu_native.so"));
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            candidates.Add(Path.Combine(dir.FullName, "native", "build", "libinsitu_native.so"));
+        foreach (var c in candidates)
+            if (File.Exists(c) && NativeLibrary.TryLoad(c, out var h)) return h;
+        throw new DllNotFoundException(
+            "InSitu's native engine (libinsitu_native.so) was not found. Build it with `make setup` at the repository root, " +
+            "or point INSITU_NATIVE_LIB at it.");
+    }
+
+    internal static void Check(int status)
+    {
+        if (status != 0) throw new TorchException(LastError());
+    }
+
+    internal static string LastError() => Marshal.PtrToStringUTF8(ist_last_error()) ?? "unknown native error";
+
+    [LibraryImport(Lib)] internal static partial IntPtr ist_last_error();
+
+    [LibraryImport(Lib)] internal static partial int ist_version(byte* torchVersion, int torchLen, byte* opencvVersion, int opencvLen);
+    [LibraryImport(Lib)] internal static partial int ist_set_num_threads(int n);
+    [LibraryImport(Lib)] internal static partial int ist_get_num_threads(out int n);
+    [LibraryImport(Lib)] internal static partial int ist_manual_seed(ulong seed);
+    [LibraryImport(Lib)] internal static partial int ist_set_deterministic(int enabled);
+    [LibraryImport(Lib)] internal static partial int ist_cuda_device_count(out int n);
+    [LibraryImport(Lib)] internal static partial int ist_set_autocast_cpu(int enabled, int dtype);
+
+    [LibraryImport(Lib)] internal static partial void ist_tensor_free(IntPtr t);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_from_data(void* data, long* shape, int ndim, int dtype, out IntPtr result);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_copy_to(IntPtr t, void* dst, long nbytes);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_info(IntPtr t, out int dtype, out int ndim, long* shape, out int deviceType, out int deviceIndex);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_requires_grad(IntPtr t, out int value);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_set_requires_grad(IntPtr t, int value);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_is_leaf(IntPtr t, out int value);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_grad(IntPtr t, out IntPtr grad);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_set_grad(IntPtr t, IntPtr grad);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_set_data(IntPtr t, IntPtr data);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_is_contiguous(IntPtr t, int memoryFormat, out int value);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_data_ptr(IntPtr t, out IntPtr ptr);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_clone_handle(IntPtr t, out IntPtr result);
+
+    [LibraryImport(Lib)] internal static partial int ist_backward(IntPtr* outputs, IntPtr* gradOutputs, int n, int retainGraph, int createGraph);
+    [LibraryImport(Lib)] internal static partial int ist_grad(IntPtr* outputs, IntPtr* gradOutputs, int nOutputs, IntPtr* inputs, int nInputs,
+        int retainGraph, int createGraph, int allowUnused, IntPtr* results);
+    [LibraryImport(Lib)] internal static partial int ist_grad_enabled(out int enabled);
+    [LibraryImport(Lib)] internal static partial int ist_set_grad_enabled(int enabled);
+    [LibraryImport(Lib)] internal static partial int ist_inference_mode_enter(out IntPtr guard);
+    [LibraryImport(Lib)] internal static partial int ist_inference_mode_exit(IntPtr guard);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_register_hook(IntPtr t, delegate* unmanaged<IntPtr, IntPtr, IntPtr> fn, IntPtr ctx, out long hookId);
+    [LibraryImport(Lib)] internal static partial int ist_tensor_remove_hook(IntPtr t, long hookId);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int ist_op_find(string name, string overload, out IntPtr op);
+    [LibraryImport(Lib)] internal static partial int ist_op_schema(IntPtr op, byte* buf, int len);
+    [LibraryImport(Lib)] internal static partial int ist_op_call(IntPtr op, NativeArg* args, int nargs, NativeValue* outs, int maxOuts, out int nouts);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int ist_save_tensors(string path, IntPtr* names, IntPtr* tensors, int n);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int ist_load_tensors(string path, out IntPtr dict);
+    [LibraryImport(Lib)] internal static partial int ist_dict_size(IntPtr d, out int n);
+    [LibraryImport(Lib)] internal static partial int ist_dict_key(IntPtr d, int i, byte* buf, int len);
+    [LibraryImport(Lib)] internal static partial int ist_dict_value(IntPtr d, int i, out IntPtr t);
+    [LibraryImport(Lib)] internal static partial void ist_dict_free(IntPtr d);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int ist_image_read(string path, int mode, out IntPtr t);
+    [LibraryImport(Lib)] internal static partial int ist_image_decode(byte* data, long len, int mode, out IntPtr t);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int ist_image_write(string path, IntPtr t);
+    [LibraryImport(Lib)] internal static partial int ist_image_resize(IntPtr t, int height, int width, int interpolation, out IntPtr result);
+}

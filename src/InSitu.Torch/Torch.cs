@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+
+namespace InSitu.Torch;
+
+/// <summary>Process-wide engine settings: threads, seeding, determinism, devices, versions.</summary>
+public static class TorchRuntime
+{
+    /// <summary>libtorch's intra-op thread count: all cores by default, INSITU_THREADS to override.</summary>
+    public static int Threads
+    {
+        get { Native.Check(Native.ist_get_num_threads(out var n)); return n; }
+        set => Native.Check(Native.ist_set_num_threads(value));
+    }
+
+    /// <summary>Seeds libtorch's generators (CPU and CUDA).</summary>
+    public static void ManualSeed(ulong seed) => Native.Check(Native.ist_manual_seed(seed));
+
+    /// <summary>Requests deterministic algorithms (an op without one raises an error instead of varying).</summary>
+    public static void SetDeterministic(bool enabled) => Native.Check(Native.ist_set_deterministic(enabled ? 1 : 0));
+
+    public static int CudaDeviceCount
+    {
+        get { Native.Check(Native.ist_cuda_device_count(out var n)); return n; }
+    }
+
+    public static bool CudaAvailable => CudaDeviceCount > 0;
+
+    /// <summary>The best device here: the first GPU when libtorch has CUDA and sees one, else the CPU.</summary>
+    public static Device DefaultDevice => CudaAvailable ? Device.Cuda(0) : Device.CPU;
+
+    public static unsafe (string torch, string opencv) Versions()
+    {
+        var a = stackalloc byte[64];
+        var b = stackalloc byte[64];
+        Native.Check(Native.ist_version(a, 64, b, 64));
+        return (Marshal.PtrToStringUTF8((IntPtr)a)!, Marshal.PtrToStringUTF8((IntPtr)b)!);
+    }
+
+    /// <summary>Whether the CPU has native bfloat16 arithmetic (AVX512-BF16 or AMX), where bf16 inference pays off.</summary>
+    public static bool CpuHasBFloat16
+    {
+        get
+        {
+            try
+            {
+                var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags"));
+                return flags is not null && (flags.Contains(" avx512_bf16") || flags.Contains(" amx_bf16"));
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>CPU autocast: matmul-heavy ops run in dtype (bfloat16) while the rest stays float32.</summary>
+    public static IDisposable AutocastCpu(DType dtype = DType.BFloat16)
+    {
+        Native.Check(Native.ist_set_autocast_cpu(1, (int)dtype));
+        return new AutocastGuard();
+    }
+
+    private sealed class AutocastGuard : IDisposable
+    {
+        private bool done;
+
+        public void Dispose()
+        {
+            if (done) return;
+            done = true;
+            Native.Check(Native.ist_set_autocast_cpu(0, (int)DType.BFloat16));
+        }
+    }
+
+    /// <summary>Opens a dispose scope on this thread (see <see cref="DisposeScope"/>).</summary>
+    public static DisposeScope NewDisposeScope() => new();
+}

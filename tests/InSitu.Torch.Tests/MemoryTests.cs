@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using InSitu.Torch;
+using InSitu.Torch.NN;
+using InSitu.Torch.Optim;
+
+namespace InSitu.Torch.Tests;
+
+public class MemoryTests
+{
+    private static double ResidentMb()
+    {
+        // VmRSS from /proc: the process's real resident memory, native allocations included.
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmRSS:"))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+        throw new InvalidOperationException("VmRSS not found");
+    }
+
+    [Fact]
+    public void TenThousandTrainingStepsKeepFlatMemory()
+    {
+        TorchRuntime.ManualSeed(1);
+        using var model = new Sequential(new Conv2d(1, 4, 3, padding: 1), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
+            new Flatten(), new Linear(4 * 4 * 4, 3));
+        using var opt = new Adam(model.Parameters(), 1e-3);
+        using var x = Factory.Randn(new long[] { 8, 1, 8, 8 });
+        using var y = Tensor.FromArray(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 });
+        void Step()
+        {
+            using var scope = TorchRuntime.NewDisposeScope();
+            opt.ZeroGrad();
+            var loss = F.CrossEntropy(model.Forward(x), y);
+            loss.Backward();
+            opt.Step();
+        }
+        for (int i = 0; i < 100; i++) Step();
+        GC.Collect();
+        double after100 = ResidentMb();
+        var sw = Stopwatch.StartNew();
+        for (int i = 100; i < 10_000; i++) Step();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        double after10k = ResidentMb();
+        Assert.True(after10k - after100 < 50,
+            $"resident memory grew from {after100:F1} MB after 100 steps to {after10k:F1} MB after 10,000 ({sw.Elapsed.TotalSeconds:F0} s)");
+    }
+}
