@@ -153,8 +153,13 @@ public partial class Tensor : IDisposable
     public static Tensor FromArray<T>(T[] data, params long[] shape) where T : unmanaged =>
         FromArray((ReadOnlySpan<T>)data, shape.Length == 0 ? new long[] { data.Length } : shape);
 
-    public static Tensor Scalar(double value, DType dtype = DType.Float32) =>
-        FromArray(new[] { value }, Array.Empty<long>()).Cast(dtype);
+    /// <summary>A 0-d tensor holding one value.</summary>
+    public static Tensor Scalar(double value, DType dtype = DType.Float32)
+    {
+        // The span overload keeps the empty shape (the array overload reads an empty shape as "1-d of all elements").
+        using var d = FromArray((ReadOnlySpan<double>)new[] { value }, Array.Empty<long>());
+        return d.Cast(dtype);
+    }
 
     /// <summary>Copies the elements (row-major, on the CPU) into a new array of the tensor's own element type.</summary>
     public unsafe T[] ToArray<T>() where T : unmanaged

@@ -92,6 +92,14 @@ public class EngineTests
     }
 
     [Fact]
+    public void ScalarIsZeroDimensional()
+    {
+        using var s = Tensor.Scalar(2.5, DType.Float64);
+        Assert.Empty(s.Shape);
+        Assert.Equal(2.5, s.Item());
+    }
+
+    [Fact]
     public void SeedingMakesRandomnessRepeatable()
     {
         using var scope = TorchRuntime.NewDisposeScope();

@@ -1,0 +1,68 @@
+// One timing of one model and phase, as a JSON line on stdout; bench/engine.py runs it next to PyTorch.
+//   InSitu.Bench --model paper|resnet18 --phase train|infer|infer_bf16 [--batch 16] [--iters 3] [--warmup 1]
+using System.Diagnostics;
+using System.Globalization;
+using InSitu.Models;
+using InSitu.Torch;
+using InSitu.Torch.NN;
+using InSitu.Torch.Optim;
+
+var opts = new Dictionary<string, string>();
+for (int i = 0; i + 1 < args.Length; i += 2) opts[args[i].TrimStart('-')] = args[i + 1];
+string model = opts.GetValueOrDefault("model", "paper"), phase = opts.GetValueOrDefault("phase", "train");
+int batch = int.Parse(opts.GetValueOrDefault("batch", "16")), iters = int.Parse(opts.GetValueOrDefault("iters", "3"));
+int warmup = int.Parse(opts.GetValueOrDefault("warmup", "1"));
+int channels = int.Parse(opts.GetValueOrDefault("channels", "1"));
+bool channelsLast = opts.GetValueOrDefault("channels-last", phase == "train" ? "0" : "1") == "1";
+
+TorchRuntime.ManualSeed(0);
+var config = model switch
+{
+    "paper" => ResNetConfig.Paper(channels, 14),
+    "resnet18" => ResNetConfig.CifarResNet18(channels, 14),
+    _ => throw new ArgumentException($"unknown model '{model}'"),
+};
+using var net = new ResNet(config);
+using var x0 = Factory.Randn(new long[] { batch, channels, config.Height, config.Width });
+using var y = Factory.RandInt(0, 14, new long[] { batch });
+double seconds;
+if (phase == "train")
+{
+    if (channelsLast) net.ToChannelsLast();
+    using var x = channelsLast ? x0.Contiguous(MemoryFormat.ChannelsLast) : x0.Alias();
+    using var opt = new SGD(net.Parameters(), 0.001, momentum: 0.9, weightDecay: 5e-4);
+    void Step()
+    {
+        using var scope = TorchRuntime.NewDisposeScope();
+        opt.ZeroGrad();
+        F.CrossEntropy(net.Forward(x), y).Backward();
+        opt.Step();
+    }
+    for (int i = 0; i < warmup; i++) Step();
+    var sw = Stopwatch.StartNew();
+    for (int i = 0; i < iters; i++) Step();
+    seconds = sw.Elapsed.TotalSeconds;
+}
+else
+{
+    // Inference as InSitu runs it: eval mode, BN folded into convolutions, channels-last, inference mode,
+    // and for infer_bf16 bfloat16 autocast (oneDNN's AVX512-BF16 kernels).
+    net.Eval();
+    net.FuseForInference();
+    if (channelsLast) net.ToChannelsLast();
+    using var x = channelsLast ? x0.Contiguous(MemoryFormat.ChannelsLast) : x0.Alias();
+    using var inference = Autograd.InferenceMode();
+    using var autocast = phase == "infer_bf16" ? TorchRuntime.AutocastCpu(DType.BFloat16) : null;
+    void Step()
+    {
+        using var scope = TorchRuntime.NewDisposeScope();
+        net.Forward(x).Dispose();
+    }
+    for (int i = 0; i < warmup; i++) Step();
+    var sw = Stopwatch.StartNew();
+    for (int i = 0; i < iters; i++) Step();
+    seconds = sw.Elapsed.TotalSeconds;
+}
+double ips = batch * iters / seconds;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"{{\"runtime\": \"insitu\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, \"threads\": {TorchRuntime.Threads}, \"seconds\": {seconds:F3}}}"));

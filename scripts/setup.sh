@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Brings a Debian 12 machine from a fresh clone to a working InSitu: apt packages when missing, the native
+# engine (CMake), then the .NET build. Safe to run again: each step only does what is missing or stale.
+#
+#   LIBTORCH_DIR=/path/to/libtorch   build the engine against another libtorch (e.g. a CUDA build)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+# Runtime and build packages. python3-torch is PyTorch itself: the reference for parity fixtures, the
+# state-dict round trip test and the side-by-side benchmark.
+packages=(cmake make g++ libtorch-dev libopencv-dev python3-torch python3-numpy)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup needs root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v dotnet >/dev/null || ! dotnet --list-sdks | grep -q '^10\.'; then
+  say "the .NET 10 SDK is missing; trying Debian/Microsoft packages"
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq dotnet-sdk-10.0 || {
+    echo "Install the .NET 10 SDK (https://learn.microsoft.com/dotnet/core/install/linux-debian) and run 'make setup' again." >&2
+    exit 1
+  }
+fi
+
+say "building the native engine (native/)"
+cmake_args=(-S native -B native/build -DCMAKE_BUILD_TYPE=Release)
+[[ -n "${LIBTORCH_DIR:-}" ]] && cmake_args+=("-DCMAKE_PREFIX_PATH=$LIBTORCH_DIR")
+cmake "${cmake_args[@]}" >/dev/null
+cmake --build native/build -j "$(nproc)"
+
+say "building the .NET projects"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build InSitu.slnx -c Release -v quiet -nologo -clp:ErrorsOnly
+say "ready: ./insitu --version"

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace InSitu.Reports;
+
+/// <summary>A self-contained report.html: headings, text, tables, SVG line plots and images beside it.</summary>
+public sealed class HtmlReport
+{
+    private readonly StringBuilder body = new();
+    private readonly string title;
+
+    public HtmlReport(string title) => this.title = title;
+
+    private static string E(string s) => WebUtility.HtmlEncode(s);
+    private static string N(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+
+    public HtmlReport Heading(string text, int level = 2)
+    {
+        body.Append($"<h{level}>{E(text)}</h{level}>\n");
+        return this;
+    }
+
+    public HtmlReport Paragraph(string text)
+    {
+        body.Append($"<p>{E(text)}</p>\n");
+        return this;
+    }
+
+    public HtmlReport Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        body.Append("<table><thead><tr>");
+        foreach (var h in header) body.Append($"<th>{E(h)}</th>");
+        body.Append("</tr></thead><tbody>\n");
+        foreach (var r in rows)
+        {
+            body.Append("<tr>");
+            foreach (var c in r) body.Append($"<td>{E(c)}</td>");
+            body.Append("</tr>\n");
+        }
+        body.Append("</tbody></table>\n");
+        return this;
+    }
+
+    /// <summary>An image file stored beside report.html (path relative to it).</summary>
+    public HtmlReport Image(string relativePath, string caption)
+    {
+        body.Append($"<figure><img src=\"{E(relativePath)}\" alt=\"{E(caption)}\"><figcaption>{E(caption)}</figcaption></figure>\n");
+        return this;
+    }
+
+    /// <summary>Line plot of one or more series over x = 1..n, drawn as inline SVG with axes and a legend.</summary>
+    public HtmlReport LinePlot(string caption, string xLabel, IReadOnlyList<(string name, IReadOnlyList<double> values)> series)
+    {
+        const int w = 560, h = 260, left = 50, right = 120, top = 12, bottom = 36;
+        var all = series.SelectMany(s => s.values).Where(double.IsFinite).ToList();
+        int n = series.Max(s => s.values.Count);
+        if (all.Count == 0 || n == 0) return Paragraph(caption + ": no data");
+        double lo = Math.Min(0, all.Min()), hi = all.Max();
+        if (hi <= lo) hi = lo + 1;
+        double X(int i) => left + (n == 1 ? 0 : (double)i / (n - 1)) * (w - left - right);
+        double Y(double v) => top + (1 - (v - lo) / (hi - lo)) * (h - top - bottom);
+        string[] colours = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b" };
+        var svg = new StringBuilder($"<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">");
+        svg.Append($"<line x1=\"{left}\" y1=\"{h - bottom}\" x2=\"{w - right}\" y2=\"{h - bottom}\" stroke=\"#444\"/>");
+        svg.Append($"<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{h - bottom}\" stroke=\"#444\"/>");
+        for (int t = 0; t <= 4; t++)
+        {
+            double v = lo + (hi - lo) * t / 4;
+            svg.Append($"<text x=\"{left - 4}\" y=\"{N(Y(v) + 4)}\" text-anchor=\"end\">{N(v)}</text>");
+        }
+        svg.Append($"<text x=\"{left}\" y=\"{h - bottom + 14}\">1</text><text x=\"{w - right}\" y=\"{h - bottom + 14}\" text-anchor=\"end\">{n}</text>");
+        svg.Append($"<text x=\"{(left + w - right) / 2}\" y=\"{h - 6}\" text-anchor=\"middle\">{E(xLabel)}</text>");
+        for (int s = 0; s < series.Count; s++)
+        {
+            var pts = string.Join(" ", series[s].values.Select((v, i) => $"{N(X(i))},{N(Y(v))}"));
+            var c = colours[s % colours.Length];
+            svg.Append($"<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\" points=\"{pts}\"/>");
+            svg.Append($"<rect x=\"{w - right + 10}\" y=\"{top + 16 * s}\" width=\"10\" height=\"10\" fill=\"{c}\"/>");
+            svg.Append($"<text x=\"{w - right + 24}\" y=\"{top + 16 * s + 9}\">{E(series[s].name)}</text>");
+        }
+        svg.Append("</svg>");
+        body.Append($"<figure>{svg}<figcaption>{E(caption)}</figcaption></figure>\n");
+        return this;
+    }
+
+    public string Render() =>
+        $"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{E(title)}</title><style>" +
+        "body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}" +
+        "td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}th{background:#f3f3f3}figure{margin:1em 0}" +
+        "img{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}figcaption{color:#555;font-size:90%}" +
+        $"</style></head><body>\n<h1>{E(title)}</h1>\n{body}</body></html>\n";
+
+    public void Save(RunDirectory run, string name = "report.html") => run.WriteText(name, Render());
+}

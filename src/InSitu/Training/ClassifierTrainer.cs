@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Text.Json;
+using InSitu.Reports;
+using InSitu.Torch;
+using InSitu.Torch.NN;
+using InSitu.Torch.Optim;
+
+namespace InSitu.Training;
+
+/// <summary>
+/// Trains a classifier on in-memory image tensors with SGD + multi-step decay, writing a checkpoint after every
+/// epoch (model, optimizer, progress) so an interrupted run resumes exactly where it stopped.
+/// </summary>
+public sealed class ClassifierTrainer
+{
+    private readonly Module<Tensor, Tensor> model;
+    private readonly TrainingConfig config;
+    private readonly RunDirectory run;
+
+    public ClassifierTrainer(Module<Tensor, Tensor> model, TrainingConfig config, RunDirectory run)
+    {
+        (this.model, this.config, this.run) = (model, config, run);
+    }
+
+    private sealed record Progress(int CompletedEpochs, List<EpochMetrics> History, double BestValidationAccuracy);
+
+    /// <summary>Called after each batch with (epoch, batch, batches, running loss, images/s).</summary>
+    public Action<int, int, int, double, double>? OnBatch { get; set; }
+
+    public List<EpochMetrics> Fit(Tensor trainImages, Tensor trainLabels, Tensor valImages, Tensor valLabels, bool resume)
+    {
+        long n = trainImages.Size(0);
+        if (n != trainLabels.Size(0))
+            throw new ArgumentException($"{n} training images but {trainLabels.Size(0)} labels");
+        using var optimizer = new SGD(model.Parameters(), config.LearningRate, config.Momentum, config.WeightDecay);
+        var scheduler = new MultiStepLR(optimizer, config.Milestones, config.Gamma);
+        var progress = new Progress(0, new List<EpochMetrics>(), 0);
+        if (resume && File.Exists(run.File("checkpoint.json")))
+        {
+            progress = JsonSerializer.Deserialize<Progress>(File.ReadAllText(run.File("checkpoint.json")), RunDirectory.Json)!;
+            model.Load(run.File("checkpoint_model.pt"));
+            var state = Serialization.Load(run.File("checkpoint_optimizer.pt"));
+            optimizer.LoadStateDict(state);
+            foreach (var t in state.Values) t.Dispose();
+            scheduler.SetEpoch(progress.CompletedEpochs);
+        }
+        int batches = (int)((n + config.BatchSize - 1) / config.BatchSize);
+        for (int epoch = progress.CompletedEpochs; epoch < config.Epochs; epoch++)
+        {
+            // The permutation depends only on (seed, epoch), so a resumed run sees the same batches.
+            TorchRuntime.ManualSeed((ulong)(config.Seed * 1000 + epoch));
+            model.Train();
+            double lossSum = 0, correct = 0;
+            var sw = Stopwatch.StartNew();
+            using (var epochScope = TorchRuntime.NewDisposeScope())
+            {
+                var order = Factory.RandPerm(n);
+                for (int b = 0; b < batches; b++)
+                {
+                    using var scope = TorchRuntime.NewDisposeScope();
+                    var idx = order.Narrow(0, b * config.BatchSize, Math.Min(config.BatchSize, n - b * config.BatchSize));
+                    var x = Augment(trainImages.IndexSelect(0, idx));
+                    var y = trainLabels.IndexSelect(0, idx);
+                    optimizer.ZeroGrad();
+                    var logits = model.Forward(x);
+                    var loss = F.CrossEntropy(logits, y);
+                    loss.Backward();
+                    optimizer.Step();
+                    lossSum += loss.Item() * idx.Size(0);
+                    correct += logits.ArgMax(1).Eq(y).Sum().Item();
+                    OnBatch?.Invoke(epoch, b + 1, batches, lossSum / Math.Min(n, (b + 1L) * config.BatchSize), (b + 1.0) * config.BatchSize / sw.Elapsed.TotalSeconds);
+                }
+            }
+            double ips = n / sw.Elapsed.TotalSeconds;
+            double valAcc = Accuracy(model, valImages, valLabels, config.BatchSize);
+            var metrics = new EpochMetrics(epoch + 1, lossSum / n, correct / n, valAcc, ips, optimizer.Groups[0].LearningRate);
+            progress.History.Add(metrics);
+            scheduler.Step();
+            progress = progress with { CompletedEpochs = epoch + 1, BestValidationAccuracy = Math.Max(progress.BestValidationAccuracy, valAcc) };
+            SaveCheckpoint(optimizer, progress);
+        }
+        return progress.History;
+    }
+
+    private void SaveCheckpoint(Optimizer optimizer, Progress progress)
+    {
+        // Weights and optimizer state first, the progress record last: a crash in between resumes from the previous epoch's record
+        // with this epoch's weights never referenced.
+        model.Save(run.File("checkpoint_model.pt"));
+        Serialization.Save(optimizer.StateDict(), run.File("checkpoint_optimizer.pt"));
+        run.WriteJson("checkpoint.json", progress);
+    }
+
+    /// <summary>Random horizontal and/or vertical flips per batch (the published code's augmentation).</summary>
+    private Tensor Augment(Tensor x)
+    {
+        using var coin = Factory.Rand(new long[] { 2 });
+        var c = coin.ToArray<float>();
+        var y = x;
+        if (config.FlipHorizontal && c[0] < 0.5f) y = y.Flip(3);
+        if (config.FlipVertical && c[1] < 0.5f) y = y.Flip(2);
+        return y;
+    }
+
+    /// <summary>Top-1 accuracy in eval and inference mode, batch by batch.</summary>
+    public static double Accuracy(Module<Tensor, Tensor> model, Tensor images, Tensor labels, int batchSize)
+    {
+        model.Eval();
+        using var inference = Autograd.InferenceMode();
+        long n = images.Size(0), correct = 0;
+        for (long s = 0; s < n; s += batchSize)
+        {
+            using var scope = TorchRuntime.NewDisposeScope();
+            long len = Math.Min(batchSize, n - s);
+            var logits = model.Forward(images.Narrow(0, s, len));
+            correct += (long)logits.ArgMax(1).Eq(labels.Narrow(0, s, len)).Sum().Item();
+        }
+        return n == 0 ? 0 : (double)correct / n;
+    }
+
+    /// <summary>Predicted class per image.</summary>
+    public static long[] Predict(Module<Tensor, Tensor> model, Tensor images, int batchSize)
+    {
+        model.Eval();
+        using var inference = Autograd.InferenceMode();
+        var result = new List<long>();
+        for (long s = 0; s < images.Size(0); s += batchSize)
+        {
+            using var scope = TorchRuntime.NewDisposeScope();
+            result.AddRange(model.Forward(images.Narrow(0, s, Math.Min(batchSize, images.Size(0) - s))).ArgMax(1).ToLongArray());
+        }
+        return result.ToArray();
+    }
+}
