@@ -1,5 +1,5 @@
 // One timing of one model and phase, as a JSON line on stdout; bench/engine.py runs it next to PyTorch.
-//   InSitu.Bench --model paper|resnet18 --phase train|infer|infer_bf16 [--batch 16] [--iters 3] [--warmup 1]
+//   InSitu.Bench --model paper|resnet18 --phase train|train_nchw|infer|infer_bf16 [--batch 16] [--iters 3] [--warmup 1]
 using System.Diagnostics;
 using System.Globalization;
 using InSitu.Models;
@@ -13,7 +13,8 @@ string model = opts.GetValueOrDefault("model", "paper"), phase = opts.GetValueOr
 int batch = int.Parse(opts.GetValueOrDefault("batch", "16")), iters = int.Parse(opts.GetValueOrDefault("iters", "3"));
 int warmup = int.Parse(opts.GetValueOrDefault("warmup", "1"));
 int channels = int.Parse(opts.GetValueOrDefault("channels", "1"));
-bool channelsLast = opts.GetValueOrDefault("channels-last", phase == "train" ? "0" : "1") == "1";
+// InSitu trains and infers channels-last by default; train_nchw measures the plain NCHW layout PyTorch uses.
+bool channelsLast = opts.GetValueOrDefault("channels-last", phase == "train_nchw" ? "0" : "1") == "1";
 
 TorchRuntime.ManualSeed(0);
 var config = model switch
@@ -26,7 +27,8 @@ using var net = new ResNet(config);
 using var x0 = Factory.Randn(new long[] { batch, channels, config.Height, config.Width });
 using var y = Factory.RandInt(0, 14, new long[] { batch });
 double seconds;
-if (phase == "train")
+double maxDeviation = 0;
+if (phase is "train" or "train_nchw")
 {
     if (channelsLast) net.ToChannelsLast();
     using var x = channelsLast ? x0.Contiguous(MemoryFormat.ChannelsLast) : x0.Alias();
@@ -48,6 +50,10 @@ else
     // Inference as InSitu runs it: eval mode, BN folded into convolutions, channels-last, inference mode,
     // and for infer_bf16 bfloat16 autocast (oneDNN's AVX512-BF16 kernels).
     net.Eval();
+    // The plain fp32 eval output, to report how far the optimised path's logits move (folding, bf16).
+    float[] reference;
+    using (Autograd.InferenceMode())
+    using (var r = net.Forward(x0)) reference = r.ToArray<float>();
     net.FuseForInference();
     if (channelsLast) net.ToChannelsLast();
     using var x = channelsLast ? x0.Contiguous(MemoryFormat.ChannelsLast) : x0.Alias();
@@ -62,7 +68,11 @@ else
     var sw = Stopwatch.StartNew();
     for (int i = 0; i < iters; i++) Step();
     seconds = sw.Elapsed.TotalSeconds;
+    using var outp = net.Forward(x);
+    var optimised = outp.ToFloatArray();
+    double scale = reference.Max(v => Math.Abs((double)v));
+    maxDeviation = reference.Zip(optimised, (a, b) => Math.Abs((double)a - b)).Max() / Math.Max(scale, 1e-12);
 }
 double ips = batch * iters / seconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"runtime\": \"insitu\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, \"threads\": {TorchRuntime.Threads}, \"seconds\": {seconds:F3}}}"));
+    $"{{\"runtime\": \"insitu\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, \"threads\": {TorchRuntime.Threads}, \"seconds\": {seconds:F3}, \"max_rel_logit_deviation\": {maxDeviation:E2}}}"));

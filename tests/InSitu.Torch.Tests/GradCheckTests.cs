@@ -47,6 +47,11 @@ public class GradCheckTests
         ("minimum", x => x[0].Minimum(x[1]), () => new[] { R(5), R(5) }),
         ("where", x => { using var c = x[0].Gt(0); return Tensor.Where(c, x[0], x[1]); }, () => new[] { Rz(5), R(5) }),
         ("masked_fill", x => { using var m = x[0].Gt(0); return x[0].MaskedFill(m, 2.0); }, () => new[] { Rz(5) }),
+        ("clamp_min", x => x[0].ClampMin(0.1), () => new[] { Rz(6) }),
+        // Piecewise-constant ops have zero gradient away from their jumps.
+        ("floor_sign_round_trunc_ceil", x => x[0].Floor() + x[0].Sign() + x[0].Round() + x[0].Trunc() + x[0].Ceil() + x[0], () => new[] { GradCheck.Const(Tensor.FromArray(new double[] { 0.3, -1.2, 2.4, -0.6 })).RequiresGrad_() }),
+        ("fmod_remainder", x => x[0].Fmod(1.5) + x[0].Remainder(1.5), () => new[] { GradCheck.Const(Tensor.FromArray(new double[] { 0.3, -1.2, 2.4, -0.6 })).RequiresGrad_() }),
+        ("type_as", x => x[0].TypeAs(x[1]) * x[1], () => new[] { R(3), R(3) }),
     }.Select(c => new object[] { c.Item1, c.Item2, c.Item3 });
 
     public static IEnumerable<object[]> ReductionAndShapeCases() => new (string, Func<Tensor[], Tensor>, Func<Tensor[]>)[]
@@ -119,6 +124,9 @@ public class GradCheckTests
         ("bilinear", x => F.InterpolateBilinear(x[0], 5, 7), () => new[] { R(1, 2, 3, 4) }),
         ("nearest", x => F.InterpolateNearest(x[0], 6, 8), () => new[] { R(1, 1, 3, 4) }),
         ("grid_sample", x => { var g = F.AffineGrid(x[1], new long[] { 1, 1, 4, 4 }); return F.GridSample(x[0], g); }, () => new[] { R(1, 1, 4, 4), GradCheck.Const(Tensor.FromArray(new double[] { 0.9, 0.1, 0.05, -0.1, 0.95, 0.02 }, 1, 2, 3)) }),
+        // The dropout mask is random: reseeding before every evaluation makes it the same mask each time.
+        ("dropout", x => { TorchRuntime.ManualSeed(11); return F.Dropout(x[0], 0.3, true); }, () => new[] { R(4, 5) }),
+        ("dropout2d", x => { TorchRuntime.ManualSeed(12); return F.Dropout2d(x[0], 0.5, true); }, () => new[] { R(2, 4, 2, 2) }),
         ("cosine_similarity", x => F.CosineSimilarity(x[0], x[1]), () => new[] { R(3, 5), R(3, 5) }),
         ("normalize", x => F.Normalize(x[0]), () => new[] { R(3, 4) }),
         ("cross_entropy", x => { using var t = Tensor.FromArray(new long[] { 0, 2, 1, -100 }); using var w = Tensor.FromArray(new double[] { 1, 2, 0.5 }); return F.CrossEntropy(x[0], t, w); }, () => new[] { R(4, 3) }),
@@ -164,6 +172,9 @@ public class GradCheckTests
         ("LSTM_variable_length", () => new LSTM(2, 2, batchFirst: true, bidirectional: true), (m, x) => ((LSTM)m).Forward(x, new long[] { 2, 4, 3 }).h, new long[] { 3, 4, 2 }),
         ("Sequential", () => new Sequential(new Conv2d(1, 2, 3, padding: 1), new BatchNorm2d(2), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(8, 2)),
             (m, x) => ((Sequential)m).Forward(x), new long[] { 2, 1, 4, 4 }),
+        ("Dropout_LeakyReLU_GELU", () => new Sequential(new Linear(3, 4), new LeakyReLU(0.2), new GELU(), new Dropout(0.0)),
+            (m, x) => ((Sequential)m).Forward(x), new long[] { 2, 3 }),
+        ("AdaptiveMaxPool2d", () => new Sequential(new Conv2d(1, 2, 3), new AdaptiveMaxPool2d(1, 1)), (m, x) => ((Sequential)m).Forward(x), new long[] { 1, 1, 5, 5 }),
         ("AvgPool_Adaptive_Sigmoid_Tanh", () => new Sequential(new AvgPool2d(2), new AdaptiveAvgPool2d(1, 1), new Sigmoid(), new Tanh(), new Identity()),
             (m, x) => ((Sequential)m).Forward(x), new long[] { 1, 2, 4, 4 }),
     }.Select(c => new object[] { c.Item1, c.Item2, c.Item3, c.Item4 });

@@ -1,3 +1,4 @@
+// libtorch's random generator, Console and the process's resident memory are shared: tests run one at a time (xunit.runner.json).
 using System.Diagnostics;
 using InSitu.Torch;
 using InSitu.Torch.NN;

@@ -32,6 +32,8 @@ public sealed class ClassifierTrainer
         long n = trainImages.Size(0);
         if (n != trainLabels.Size(0))
             throw new ArgumentException($"{n} training images but {trainLabels.Size(0)} labels");
+        // oneDNN's convolutions run fastest on channels-last (NHWC) memory; the weights stay in that layout.
+        if (config.ChannelsLast) model.ToChannelsLast();
         using var optimizer = new SGD(model.Parameters(), config.LearningRate, config.Momentum, config.WeightDecay);
         var scheduler = new MultiStepLR(optimizer, config.Milestones, config.Gamma);
         var progress = new Progress(0, new List<EpochMetrics>(), 0);
@@ -60,6 +62,7 @@ public sealed class ClassifierTrainer
                     using var scope = TorchRuntime.NewDisposeScope();
                     var idx = order.Narrow(0, b * config.BatchSize, Math.Min(config.BatchSize, n - b * config.BatchSize));
                     var x = Augment(trainImages.IndexSelect(0, idx));
+                    if (config.ChannelsLast && x.Dim == 4) x = x.Contiguous(MemoryFormat.ChannelsLast);
                     var y = trainLabels.IndexSelect(0, idx);
                     optimizer.ZeroGrad();
                     var logits = model.Forward(x);
