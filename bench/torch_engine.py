@@ -4,8 +4,8 @@ import argparse, json, os, sys, time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import torch_models
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reference"))
+import torch_resnet
 
 p = argparse.ArgumentParser()
 p.add_argument("--model", default="paper")
@@ -19,7 +19,7 @@ a = p.parse_args()
 
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
-make = {"paper": torch_models.paper, "resnet18": torch_models.cifar_resnet18}[a.model]
+make = {"paper": torch_resnet.paper, "resnet18": torch_resnet.cifar_resnet18}[a.model]
 net = make(a.channels, 14)
 x = torch.randn(a.batch, a.channels, 128, 320)
 y = torch.randint(0, 14, (a.batch,))

@@ -175,30 +175,20 @@ public unsafe ref struct OpCall
         return this;
     }
 
-    public OpCall Tensors(ReadOnlySpan<Tensor> ts) => TensorList(ts, ArgKind.TensorList);
+    public OpCall Tensors(ReadOnlySpan<Tensor> ts) => TensorList(ts!, ArgKind.TensorList);
 
     /// <summary>A Tensor?[] argument: null entries are passed as None (used by advanced indexing).</summary>
-    public OpCall OptTensors(ReadOnlySpan<Tensor?> ts)
-    {
-        var p = (IntPtr*)arena.Alloc(sizeof(IntPtr) * Math.Max(1, ts.Length));
-        for (int i = 0; i < ts.Length; i++)
-        {
-            p[i] = ts[i]?.Handle ?? IntPtr.Zero;
-            if (ts[i] is not null) arena.KeepAlive.Add(ts[i]!);
-        }
-        ref var a = ref Next(ArgKind.OptTensorList);
-        a.P = (IntPtr)p;
-        a.Len = ts.Length;
-        return this;
-    }
+    public OpCall OptTensors(ReadOnlySpan<Tensor?> ts) => TensorList(ts, ArgKind.OptTensorList);
 
-    private OpCall TensorList(ReadOnlySpan<Tensor> ts, int kind)
+    private OpCall TensorList(ReadOnlySpan<Tensor?> ts, int kind)
     {
         var p = (IntPtr*)arena.Alloc(sizeof(IntPtr) * Math.Max(1, ts.Length));
         for (int i = 0; i < ts.Length; i++)
         {
-            p[i] = ts[i].Handle;
-            arena.KeepAlive.Add(ts[i]);
+            var t = ts[i];
+            if (t is null && kind == ArgKind.TensorList) throw new TorchException($"{op.FullName}: null tensor in a tensor list");
+            p[i] = t?.Handle ?? IntPtr.Zero;
+            if (t is not null) arena.KeepAlive.Add(t);
         }
         ref var a = ref Next(kind);
         a.P = (IntPtr)p;

@@ -92,6 +92,22 @@ public class EngineTests
     }
 
     [Fact]
+    public void BFloat16TensorsAndCpuAutocast()
+    {
+        using var scope = TorchRuntime.NewDisposeScope();
+        var x = Tensor.FromArray(new float[] { 1f, 0.5f, -2.25f, 3.140625f });
+        var b = x.Cast(DType.BFloat16);
+        Assert.Equal(DType.BFloat16, b.DType);
+        Assert.Equal(x.ToArray<float>(), b.ToFloatArray()); // these values are exact in bf16
+        var input = Factory.Randn(new long[] { 1, 2, 6, 6 });
+        using var conv = new Conv2d(2, 3, 3);
+        Tensor y;
+        using (TorchRuntime.AutocastCpu(DType.BFloat16)) y = conv.Forward(input);
+        Assert.Equal(DType.BFloat16, y.DType);
+        Assert.Equal(DType.Float32, conv.Forward(input).DType);
+    }
+
+    [Fact]
     public void ScalarIsZeroDimensional()
     {
         using var s = Tensor.Scalar(2.5, DType.Float64);

@@ -58,4 +58,21 @@ public static class Init
         double a = gain * Math.Sqrt(6.0 / (fi + fo));
         Uniform_(w, -a, a);
     }
+
+    /// <summary>
+    /// Creates and registers "weight" (and "bias") with torch.nn's default initialisation of Conv2d,
+    /// ConvTranspose2d and Linear: weight kaiming-uniform with a = sqrt(5), i.e. U(±1/sqrt(fan_in)), bias U(±1/sqrt(fan_in)).
+    /// </summary>
+    internal static (Parameter weight, Parameter? bias) RegisterWeightAndBias(Func<string, Tensor, bool, Parameter> register,
+        long[] weightShape, long biasSize, bool withBias)
+    {
+        Parameter weight, bias;
+        using (var w = Factory.Empty(weightShape)) weight = register("weight", w, true);
+        KaimingUniform_(weight, a: Math.Sqrt(5));
+        if (!withBias) return (weight, null);
+        using (var b = Factory.Empty(new[] { biasSize })) bias = register("bias", b, true);
+        double bound = 1 / Math.Sqrt(Fans(weight).fanIn);
+        Uniform_(bias, -bound, bound);
+        return (weight, bias);
+    }
 }

@@ -3,8 +3,8 @@ namespace InSitu.Torch.NN;
 /// <summary>2-d convolution, weight [out, in/groups, kh, kw], with torch.nn.Conv2d's default initialisation.</summary>
 public sealed class Conv2d : Module<Tensor, Tensor>
 {
-    public Parameter Weight { get; private set; }
-    public Parameter? Bias { get; private set; }
+    public Parameter Weight { get; }
+    public Parameter? Bias { get; }
     public long InChannels { get; }
     public long OutChannels { get; }
     public long[] KernelSize { get; }
@@ -24,16 +24,7 @@ public sealed class Conv2d : Module<Tensor, Tensor>
         if (inChannels % groups != 0 || outChannels % groups != 0)
             throw new ArgumentException($"channels ({inChannels} in, {outChannels} out) must be divisible by groups ({groups})");
         (InChannels, OutChannels, KernelSize, Stride, Padding, Dilation, Groups) = (inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
-        using var w = Factory.Empty(new[] { outChannels, inChannels / groups, kernelSize[0], kernelSize[1] });
-        Weight = RegisterParameter("weight", w);
-        Init.KaimingUniform_(Weight, a: Math.Sqrt(5));
-        if (bias)
-        {
-            using var b = Factory.Empty(new[] { outChannels });
-            Bias = RegisterParameter("bias", b);
-            double bound = 1 / Math.Sqrt(Init.Fans(Weight).fanIn);
-            Init.Uniform_(Bias, -bound, bound);
-        }
+        (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter, new[] { outChannels, inChannels / groups, kernelSize[0], kernelSize[1] }, outChannels, bias);
     }
 
     public override Tensor Forward(Tensor input)
@@ -63,16 +54,7 @@ public sealed class ConvTranspose2d : Module<Tensor, Tensor>
         this.outputPadding = new[] { outputPadding, outputPadding };
         this.dilation = new[] { dilation, dilation };
         this.groups = groups;
-        using var w = Factory.Empty(new[] { inChannels, outChannels / groups, kernelSize, kernelSize });
-        Weight = RegisterParameter("weight", w);
-        Init.KaimingUniform_(Weight, a: Math.Sqrt(5));
-        if (bias)
-        {
-            using var b = Factory.Empty(new[] { outChannels });
-            Bias = RegisterParameter("bias", b);
-            double bound = 1 / Math.Sqrt(Init.Fans(Weight).fanIn);
-            Init.Uniform_(Bias, -bound, bound);
-        }
+        (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter, new[] { inChannels, outChannels / groups, kernelSize, kernelSize }, outChannels, bias);
     }
 
     public override Tensor Forward(Tensor input)
@@ -131,16 +113,7 @@ public sealed class Linear : Module<Tensor, Tensor>
     public Linear(long inFeatures, long outFeatures, bool bias = true)
     {
         (InFeatures, OutFeatures) = (inFeatures, outFeatures);
-        using var w = Factory.Empty(new[] { outFeatures, inFeatures });
-        Weight = RegisterParameter("weight", w);
-        Init.KaimingUniform_(Weight, a: Math.Sqrt(5));
-        if (bias)
-        {
-            using var b = Factory.Empty(new[] { outFeatures });
-            Bias = RegisterParameter("bias", b);
-            double bound = 1 / Math.Sqrt(inFeatures);
-            Init.Uniform_(Bias, -bound, bound);
-        }
+        (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter, new[] { outFeatures, inFeatures }, outFeatures, bias);
     }
 
     public override Tensor Forward(Tensor input)

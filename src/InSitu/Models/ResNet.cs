@@ -55,6 +55,21 @@ public sealed record ResNetConfig(
     }
 }
 
+/// <summary>Folds a conv's following batch norm into it once; afterwards the pair is (fused conv, identity).</summary>
+internal static class ConvBatchNorm
+{
+    public static (Conv2d conv, Module<Tensor, Tensor> bn) Fold(Conv2d conv, Module<Tensor, Tensor> bn, Action<Conv2d, Module<Tensor, Tensor>> replace)
+    {
+        if (bn is not BatchNorm2d b) return (conv, bn);
+        var fused = Fusion.FoldBatchNorm(conv, b);
+        var identity = new Identity();
+        replace(fused, identity);
+        conv.Dispose();
+        b.Dispose();
+        return (fused, identity);
+    }
+}
+
 /// <summary>Two 3x3 conv+BN+ReLU layers with a residual connection (1x1 conv+BN when the shape changes).</summary>
 public sealed class BasicBlock : Module<Tensor, Tensor>, IFusable
 {
@@ -84,26 +99,8 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IFusable
 
     public void FuseForInference()
     {
-        if (bn1 is BatchNorm2d b1)
-        {
-            var old = conv1;
-            conv1 = Fusion.FoldBatchNorm(conv1, b1);
-            ReplaceChild("conv1", conv1);
-            bn1 = new Identity();
-            ReplaceChild("bn1", bn1);
-            old.Dispose();
-            b1.Dispose();
-        }
-        if (bn2 is BatchNorm2d b2)
-        {
-            var old = conv2;
-            conv2 = Fusion.FoldBatchNorm(conv2, b2);
-            ReplaceChild("conv2", conv2);
-            bn2 = new Identity();
-            ReplaceChild("bn2", bn2);
-            old.Dispose();
-            b2.Dispose();
-        }
+        (conv1, bn1) = ConvBatchNorm.Fold(conv1, bn1, (c, b) => { ReplaceChild("conv1", c); ReplaceChild("bn1", b); });
+        (conv2, bn2) = ConvBatchNorm.Fold(conv2, bn2, (c, b) => { ReplaceChild("conv2", c); ReplaceChild("bn2", b); });
         FuseSequential(shortcut);
     }
 
@@ -183,16 +180,7 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFusable
     public void FuseForInference()
     {
         if (Training) throw new InvalidOperationException("put the model in eval mode before fusing it for inference");
-        if (bn1 is BatchNorm2d b)
-        {
-            var old = conv1;
-            conv1 = Fusion.FoldBatchNorm(conv1, b);
-            ReplaceChild("conv1", conv1);
-            bn1 = new Identity();
-            ReplaceChild("bn1", bn1);
-            old.Dispose();
-            b.Dispose();
-        }
+        (conv1, bn1) = ConvBatchNorm.Fold(conv1, bn1, (c, b) => { ReplaceChild("conv1", c); ReplaceChild("bn1", b); });
         foreach (var stage in stages)
             for (int i = 0; i < stage.Count; i++)
                 ((BasicBlock)stage[i]).FuseForInference();

@@ -1,5 +1,7 @@
-"""The two networks of METHODS.md section 1 in PyTorch, with the same parameter names as InSitu's ResNet
-(src/InSitu/Models/ResNet.cs), so state dicts move between the two."""
+"""PyTorch twins of InSitu's ResNets (src/InSitu/Models/ResNet.cs): the paper's 4-block network and the
+published code's CIFAR-style ResNet-18 (METHODS.md section 1). Used by the benchmark (bench/torch_engine.py)
+and the interop tests (tests/fixtures). Submodule names and registration order must stay identical to the C#
+classes: the state-dict keys, and their order, are the contract the tests check."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -50,6 +52,11 @@ class ResNet(nn.Module):
 
 def paper(in_channels, classes, height=128, width=320, base=64):
     return ResNet(in_channels, classes, [1, 1, 1, 1], height, width, base)
+
+
+def tiny():
+    """The model of the state-dict tests: ResNetConfig.Paper(inChannels: 1, classes: 3, height: 32, width: 32, baseWidth: 4)."""
+    return paper(1, 3, 32, 32, base=4)
 
 
 def cifar_resnet18(in_channels, classes, height=128, width=320, base=64):
