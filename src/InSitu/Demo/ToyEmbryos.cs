@@ -5,7 +5,7 @@ namespace InSitu.Demo;
 /// <summary>
 /// Small generated images for the engine demo: a grey ellipse ("embryo") on a light background with a dark
 /// stain domain whose position along the body (anterior, central, posterior) is the class; position jitter,
-/// stain strength, blur-free noise and embryo size vary. A stand-in until the BDGP-like simulator exists.
+/// stain strength and width, noise and embryo size vary, and stain positions of neighbouring classes overlap. A stand-in until the BDGP-like simulator exists.
 /// </summary>
 public static class ToyEmbryos
 {
@@ -23,12 +23,13 @@ public static class ToyEmbryos
         var ey = ys.Sub(cy).Div(ay);
         var r2 = ex.Square() + ey.Square();
         var body = r2.Le(1.0).Cast(DType.Float32);
-        double stainX = cx + ax * (c switch { 0 => -0.6, 1 => 0.0, _ => 0.6 } + (rng.NextDouble() - 0.5) * 0.35);
-        double sigma = 0.12 + rng.NextDouble() * 0.08, strength = 0.35 + rng.NextDouble() * 0.35;
+        // Jitter wider than half the spacing between class centres: neighbouring classes overlap near their borders.
+        double stainX = cx + ax * (c switch { 0 => -0.45, 1 => 0.0, _ => 0.45 } + (rng.NextDouble() - 0.5) * 0.6);
+        double sigma = 0.12 + rng.NextDouble() * 0.12, strength = 0.1 + rng.NextDouble() * 0.3;
         var stain = xs.Sub(stainX).Square().Div(-2 * sigma * sigma).Exp().Mul(strength).Mul(body);
         double background = 0.85 + rng.NextDouble() * 0.1, tissue = 0.62 + rng.NextDouble() * 0.1;
         var image = body.Mul(tissue - background).Add(background).Sub(stain);
-        var noise = Factory.Randn(new long[] { height, width }).Mul(0.03);
+        var noise = Factory.Randn(new long[] { height, width }).Mul(0.08);
         var pixels = image.Add(noise).Clamp(0, 1).Mul(255.0).Round().Cast(DType.UInt8).Unsqueeze(2);
         return scope.MoveToOuter(pixels);
     }

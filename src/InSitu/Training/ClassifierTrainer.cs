@@ -32,8 +32,9 @@ public sealed class ClassifierTrainer
         long n = trainImages.Size(0);
         if (n != trainLabels.Size(0))
             throw new ArgumentException($"{n} training images but {trainLabels.Size(0)} labels");
-        // oneDNN's convolutions run fastest on channels-last (NHWC) memory; the weights stay in that layout.
-        if (config.ChannelsLast) model.ToChannelsLast();
+        // Training stays in NCHW layout: channels-last would be ~1.4x faster, but libtorch 1.13's oneDNN
+        // convolution backward corrupts the heap in that layout (bench/channels_last_training_crash.py shows it
+        // in plain PyTorch). Channels-last is used for inference only, where it is safe.
         using var optimizer = new SGD(model.Parameters(), config.LearningRate, config.Momentum, config.WeightDecay);
         var scheduler = new MultiStepLR(optimizer, config.Milestones, config.Gamma);
         var progress = new Progress(0, new List<EpochMetrics>(), 0);
@@ -62,7 +63,6 @@ public sealed class ClassifierTrainer
                     using var scope = TorchRuntime.NewDisposeScope();
                     var idx = order.Narrow(0, b * config.BatchSize, Math.Min(config.BatchSize, n - b * config.BatchSize));
                     var x = Augment(trainImages.IndexSelect(0, idx));
-                    if (config.ChannelsLast && x.Dim == 4) x = x.Contiguous(MemoryFormat.ChannelsLast);
                     var y = trainLabels.IndexSelect(0, idx);
                     optimizer.ZeroGrad();
                     var logits = model.Forward(x);

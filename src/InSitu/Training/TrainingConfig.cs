@@ -14,8 +14,6 @@ public sealed record TrainingConfig
     public bool FlipHorizontal { get; init; } = true;
     public bool FlipVertical { get; init; } = true;
     public int Seed { get; init; } = 1;
-    /// <summary>Train in channels-last memory layout (faster with oneDNN; results equal up to rounding).</summary>
-    public bool ChannelsLast { get; init; } = true;
 }
 
 /// <summary>What one epoch measured.</summary>
