@@ -143,23 +143,18 @@ public unsafe ref struct OpCall
 
     public OpCall DType(DType? t) => t.HasValue ? Int((int)t.Value) : None();
 
-    public OpCall Ints(ReadOnlySpan<long> v)
-    {
-        var p = (long*)arena.Alloc(sizeof(long) * Math.Max(1, v.Length));
-        v.CopyTo(new Span<long>(p, v.Length));
-        ref var a = ref Next(ArgKind.IntList);
-        a.P = (IntPtr)p;
-        a.Len = v.Length;
-        return this;
-    }
+    public OpCall Ints(ReadOnlySpan<long> v) => List(v, ArgKind.IntList);
 
     public OpCall OptInts(long[]? v) => v is null ? None() : Ints(v);
 
-    public OpCall Doubles(ReadOnlySpan<double> v)
+    public OpCall Doubles(ReadOnlySpan<double> v) => List(v, ArgKind.DoubleList);
+
+    /// <summary>Copies a list of numbers into the arena (it outlives the managed span for the call's duration).</summary>
+    private OpCall List<T>(ReadOnlySpan<T> v, int kind) where T : unmanaged
     {
-        var p = (double*)arena.Alloc(sizeof(double) * Math.Max(1, v.Length));
-        v.CopyTo(new Span<double>(p, v.Length));
-        ref var a = ref Next(ArgKind.DoubleList);
+        var p = (T*)arena.Alloc(sizeof(T) * Math.Max(1, v.Length));
+        v.CopyTo(new Span<T>(p, v.Length));
+        ref var a = ref Next(kind);
         a.P = (IntPtr)p;
         a.Len = v.Length;
         return this;
