@@ -8,6 +8,9 @@ namespace InSitu.Torch;
 /// </summary>
 public partial class Tensor : IDisposable
 {
+    // Every method that hands this handle to native code ends with GC.KeepAlive(this): otherwise, for a tensor
+    // outside any scope, the JIT may treat `this` as dead once the handle is read and the finalizer could free
+    // it while the native call is still using it.
     private IntPtr handle;
     internal DisposeScope? Scope;
 
@@ -60,6 +63,7 @@ public partial class Tensor : IDisposable
     public Tensor Alias()
     {
         Native.Check(Native.ist_tensor_clone_handle(Handle, out var h));
+        GC.KeepAlive(this);
         return new Tensor(h);
     }
 
@@ -69,6 +73,7 @@ public partial class Tensor : IDisposable
     {
         long* shape = stackalloc long[16];
         Native.Check(Native.ist_tensor_info(Handle, out var dtype, out var ndim, shape, out var dt, out var di));
+        GC.KeepAlive(this);
         var s = new long[ndim];
         for (int i = 0; i < ndim; i++) s[i] = shape[i];
         return ((DType)dtype, s, new Device((DeviceType)dt, di));
@@ -99,8 +104,8 @@ public partial class Tensor : IDisposable
 
     public bool RequiresGrad
     {
-        get { Native.Check(Native.ist_tensor_requires_grad(Handle, out var v)); return v != 0; }
-        set => Native.Check(Native.ist_tensor_set_requires_grad(Handle, value ? 1 : 0));
+        get { Native.Check(Native.ist_tensor_requires_grad(Handle, out var v)); GC.KeepAlive(this); return v != 0; }
+        set { Native.Check(Native.ist_tensor_set_requires_grad(Handle, value ? 1 : 0)); GC.KeepAlive(this); }
     }
 
     public Tensor RequiresGrad_(bool value = true)
@@ -111,7 +116,7 @@ public partial class Tensor : IDisposable
 
     public bool IsLeaf
     {
-        get { Native.Check(Native.ist_tensor_is_leaf(Handle, out var v)); return v != 0; }
+        get { Native.Check(Native.ist_tensor_is_leaf(Handle, out var v)); GC.KeepAlive(this); return v != 0; }
     }
 
     /// <summary>The accumulated gradient, or null. A new handle each call: dispose it (or let the scope do it).</summary>
@@ -120,17 +125,29 @@ public partial class Tensor : IDisposable
         get
         {
             Native.Check(Native.ist_tensor_grad(Handle, out var g));
+            GC.KeepAlive(this);
             return g == IntPtr.Zero ? null : new Tensor(g);
         }
-        set => Native.Check(Native.ist_tensor_set_grad(Handle, value?.Handle ?? IntPtr.Zero));
+        set
+        {
+            Native.Check(Native.ist_tensor_set_grad(Handle, value?.Handle ?? IntPtr.Zero));
+            GC.KeepAlive(this);
+            GC.KeepAlive(value);
+        }
     }
 
     /// <summary>Replaces the tensor's data while keeping its identity (as parameters do in PyTorch).</summary>
-    public void SetData(Tensor data) => Native.Check(Native.ist_tensor_set_data(Handle, data.Handle));
+    public void SetData(Tensor data)
+    {
+        Native.Check(Native.ist_tensor_set_data(Handle, data.Handle));
+        GC.KeepAlive(this);
+        GC.KeepAlive(data);
+    }
 
     public bool IsContiguous(MemoryFormat format = MemoryFormat.Contiguous)
     {
         Native.Check(Native.ist_tensor_is_contiguous(Handle, (int)format, out var v));
+        GC.KeepAlive(this);
         return v != 0;
     }
 
@@ -171,6 +188,7 @@ public partial class Tensor : IDisposable
         long n = shape.Aggregate(1L, (a, b) => a * b);
         var result = new T[n];
         fixed (T* p = result) Native.Check(Native.ist_tensor_copy_to(Handle, p, n * sizeof(T)));
+        GC.KeepAlive(this);
         return result;
     }
 
