@@ -25,17 +25,18 @@ public static class Cli
             return root.Parse("--help").Invoke();
         });
         root.Subcommands.Add(DemoCommand());
+        root.Subcommands.Add(DataCommands.Build(Guard));
         return root;
     }
 
     /// <summary>Turns expected failures (bad input, missing files, engine errors) into one clear line and exit code 1.</summary>
-    private static int Guard(Func<int> action)
+    internal static int Guard(Func<int> action)
     {
         try
         {
             return action();
         }
-        catch (Exception e) when (e is TorchException or IOException or ArgumentException or InvalidOperationException or DllNotFoundException or UnauthorizedAccessException)
+        catch (Exception e) when (e is TorchException or IOException or ArgumentException or InvalidOperationException or DllNotFoundException or UnauthorizedAccessException or InvalidDataException)
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;

@@ -2,12 +2,8 @@ using InSitu.Torch;
 
 namespace InSitu.Torch.Tests;
 
-public class ImageTests : IDisposable
+public class ImageTests : TempFolderTest
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("insitu-img").FullName;
-
-    public void Dispose() => Directory.Delete(dir, true);
-
     private static Tensor Gradient(int h, int w, int c, int max)
     {
         var data = new int[h * w * c];

@@ -7,12 +7,8 @@ using InSitu.Training;
 
 namespace InSitu.Torch.Tests;
 
-public class ToolkitTests : IDisposable
+public class ToolkitTests : TempFolderTest
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("insitu-run").FullName;
-
-    public void Dispose() => Directory.Delete(dir, true);
-
     private static (Tensor x, Tensor y) Data(int n, int seed)
     {
         TorchRuntime.ManualSeed((ulong)seed);

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using InSitu.Data;
+using Spectre.Console;
+
+namespace InSitu.Cli;
+
+/// <summary>`insitu data ...`: bring images in as a manifest and summarise manifests.</summary>
+public static class DataCommands
+{
+    public static Command Build(Func<Func<int>, int> guard)
+    {
+        var data = new Command("data", "Create and inspect dataset manifests (CSV: path,label,stage,range,gene,view,terms,bag,split)");
+        data.Subcommands.Add(Import(guard));
+        data.Subcommands.Add(Stats(guard));
+        return data;
+    }
+
+    private static Command Import(Func<Func<int>, int> guard)
+    {
+        var cmd = new Command("import", "Build a manifest from a class-per-folder tree (ROOT/CLASS/image files)");
+        var root = new Argument<string>("root") { Description = "Folder with one subfolder of images per class" };
+        var output = new Option<string>("--out") { Description = "Manifest file to write", Required = true };
+        cmd.Arguments.Add(root);
+        cmd.Options.Add(output);
+        cmd.SetAction(pr => guard(() =>
+        {
+            var outFile = Path.GetFullPath(pr.GetValue(output)!);
+            var result = ImageFolderImporter.Import(pr.GetValue(root)!, Path.GetDirectoryName(outFile)!);
+            result.Manifest.Save(outFile);
+            foreach (var (path, reason) in result.Skipped)
+                AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(path)}: {Markup.Escape(reason)}");
+            AnsiConsole.MarkupLine($"imported {result.Manifest.Rows.Count} images in {result.Classes.Count} classes" +
+                $"{(result.Skipped.Count > 0 ? $", skipped {result.Skipped.Count} unreadable" : "")} -> {Markup.Escape(outFile)}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Stats(Func<Func<int>, int> guard)
+    {
+        var cmd = new Command("stats", "Count a manifest's images by label, stage, range, split, term and bag size");
+        var manifest = new Argument<string>("manifest") { Description = "Manifest CSV" };
+        cmd.Arguments.Add(manifest);
+        cmd.SetAction(pr => guard(() =>
+        {
+            var s = ManifestStats.Of(Manifest.Load(pr.GetValue(manifest)!));
+            Console.WriteLine($"images: {s.Images}");
+            void Table<TK>(string title, IEnumerable<KeyValuePair<TK, int>> counts, Func<TK, string> name)
+            {
+                var list = counts.ToList();
+                if (list.Count == 0) return;
+                var t = new Table().AddColumn(title).AddColumn(new TableColumn("images").RightAligned());
+                foreach (var (k, v) in list) t.AddRow(Markup.Escape(name(k)), v.ToString());
+                AnsiConsole.Write(t);
+            }
+            Table("label", s.ByLabel, k => k);
+            Table("stage", s.ByStage, k => k.ToString());
+            Table("range", s.ByRange, k => $"{k} ({StageRanges.Names[k - 1]})");
+            Table("split", s.BySplit, k => k);
+            Table("term", s.TopTerms.Select(t => new KeyValuePair<string, int>(t.term, t.images)), k => k);
+            if (s.Bags > 0)
+            {
+                Console.WriteLine($"bags: {s.Bags} ({s.Genes} genes)");
+                Table("bag size", s.BagSizes, k => k.ToString());
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+}

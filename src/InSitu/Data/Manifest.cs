@@ -1,0 +1,132 @@
+using System.Globalization;
+using InSitu.Reports;
+
+namespace InSitu.Data;
+
+/// <summary>The BDGP/FlyExpress stage ranges (coarse labels) and how precise stages fall into them.</summary>
+public static class StageRanges
+{
+    public static readonly string[] Names = { "1-3", "4-6", "7-8", "9-10", "11-12", "13-17" };
+
+    /// <summary>The range index 1..6 of a precise stage 1..17.</summary>
+    public static int Of(int stage) => stage switch
+    {
+        >= 1 and <= 3 => 1,
+        <= 6 and >= 4 => 2,
+        <= 8 and >= 7 => 3,
+        <= 10 and >= 9 => 4,
+        <= 12 and >= 11 => 5,
+        <= 17 and >= 13 => 6,
+        _ => throw new ArgumentOutOfRangeException(nameof(stage), $"stage {stage} is outside 1..17"),
+    };
+}
+
+/// <summary>One image of a dataset with whatever labels it has.</summary>
+public sealed record ManifestRow(
+    string Path,
+    string? Label = null,
+    int? Stage = null,
+    int? Range = null,
+    string? Gene = null,
+    string? View = null,
+    IReadOnlyList<string>? Terms = null,
+    string? Bag = null,
+    string? Split = null);
+
+/// <summary>
+/// The one dataset description every command reads: a CSV with a header
+/// <c>path,label,stage,range,gene,view,terms,bag,split</c>. Only <c>path</c> is required; paths are relative to
+/// the manifest's folder (or absolute). stage is the precise stage 1..17, range the stage range 1..6 (1-3, 4-6,
+/// 7-8, 9-10, 11-12, 13-17), terms are ';'-separated CV terms, split is train, val or test.
+/// </summary>
+public sealed class Manifest
+{
+    public static readonly string[] Columns = { "path", "label", "stage", "range", "gene", "view", "terms", "bag", "split" };
+    private static readonly HashSet<string> Views = new(StringComparer.OrdinalIgnoreCase) { "lateral", "dorsal", "ventral" };
+    private static readonly HashSet<string> Splits = new(StringComparer.OrdinalIgnoreCase) { "train", "val", "test" };
+
+    public Manifest(IEnumerable<ManifestRow> rows, string baseDirectory)
+    {
+        Rows = rows.ToList();
+        BaseDirectory = System.IO.Path.GetFullPath(baseDirectory);
+    }
+
+    public List<ManifestRow> Rows { get; }
+    public string BaseDirectory { get; }
+
+    public string FullPath(ManifestRow row) => System.IO.Path.GetFullPath(System.IO.Path.Combine(BaseDirectory, row.Path));
+
+    /// <summary>Reads and validates a manifest; any problem raises an error naming the file and line.</summary>
+    public static Manifest Load(string file)
+    {
+        if (!File.Exists(file)) throw new InvalidDataException($"manifest '{file}' does not exist");
+        using var reader = new StreamReader(file);
+        var records = Csv.Read(reader).ToList();
+        if (records.Count == 0) throw new InvalidDataException($"{file}: empty manifest (expected a header line: {string.Join(",", Columns)})");
+        var header = records[0].fields.Select(h => h.Trim().ToLowerInvariant()).ToList();
+        if (!header.Contains("path"))
+            throw new InvalidDataException($"{file}:1: the header has no 'path' column (columns: {string.Join(",", Columns)})");
+        foreach (var h in header)
+            if (!Columns.Contains(h))
+                throw new InvalidDataException($"{file}:1: unknown column '{h}' (known: {string.Join(",", Columns)})");
+        int Col(string name) => header.IndexOf(name);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rows = new List<ManifestRow>();
+        foreach (var (line, f) in records.Skip(1))
+        {
+            if (f.Count == 1 && f[0].Length == 0) continue; // blank line
+            if (f.Count != header.Count)
+                throw new InvalidDataException($"{file}:{line}: {f.Count} fields, but the header has {header.Count}");
+            string? Get(string name)
+            {
+                int i = Col(name);
+                if (i < 0) return null;
+                var v = f[i].Trim();
+                return v.Length == 0 ? null : v;
+            }
+            int? Int(string name, int lo, int hi)
+            {
+                var v = Get(name);
+                if (v is null) return null;
+                if (!int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < lo || n > hi)
+                    throw new InvalidDataException($"{file}:{line}: {name} '{v}' is not a whole number in {lo}..{hi}");
+                return n;
+            }
+            var path = Get("path") ?? throw new InvalidDataException($"{file}:{line}: empty path");
+            if (seen.TryGetValue(path, out var first))
+                throw new InvalidDataException($"{file}:{line}: duplicate path '{path}' (first on line {first})");
+            seen[path] = line;
+            int? stage = Int("stage", 1, 17), range = Int("range", 1, 6);
+            if (stage is { } s && range is { } r && StageRanges.Of(s) != r)
+                throw new InvalidDataException($"{file}:{line}: stage {s} lies in range {StageRanges.Of(s)} ({StageRanges.Names[StageRanges.Of(s) - 1]}), not in range {r}");
+            var view = Get("view");
+            if (view is not null && !Views.Contains(view))
+                throw new InvalidDataException($"{file}:{line}: view '{view}' is not lateral, dorsal or ventral");
+            var split = Get("split");
+            if (split is not null && !Splits.Contains(split))
+                throw new InvalidDataException($"{file}:{line}: split '{split}' is not train, val or test");
+            var terms = Get("terms")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            rows.Add(new ManifestRow(path, Get("label"), stage, range ?? (stage is { } st ? StageRanges.Of(st) : null), Get("gene"),
+                view?.ToLowerInvariant(), terms, Get("bag"), split?.ToLowerInvariant()));
+        }
+        return new Manifest(rows, System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!);
+    }
+
+    /// <summary>Writes the manifest atomically, with paths relative to its own folder.</summary>
+    public void Save(string file)
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!;
+        Directory.CreateDirectory(dir);
+        var lines = new List<string> { string.Join(",", Columns) };
+        foreach (var r in Rows)
+        {
+            var rel = System.IO.Path.GetRelativePath(dir, FullPath(r));
+            lines.Add(Csv.Line(new[]
+            {
+                rel, r.Label ?? "", r.Stage?.ToString(CultureInfo.InvariantCulture) ?? "", r.Range?.ToString(CultureInfo.InvariantCulture) ?? "",
+                r.Gene ?? "", r.View ?? "", r.Terms is null ? "" : string.Join(";", r.Terms), r.Bag ?? "", r.Split ?? "",
+            }));
+        }
+        RunDirectory.AtomicWrite(file, string.Join("\n", lines) + "\n");
+    }
+}

@@ -1,0 +1,112 @@
+using InSitu.Data;
+using InSitu.Torch;
+
+namespace InSitu.Torch.Tests;
+
+public class DataTests : TempFolderTest
+{
+    [Fact]
+    public void ImportsTheRealOvaryAndBloodCellFolders()
+    {
+        var ovary = ImageFolderImporter.Import(Path.Combine(TestPaths.SharedData, "ovary-stages"), dir);
+        Assert.Empty(ovary.Skipped);
+        var s = ManifestStats.Of(ovary.Manifest);
+        Assert.Equal(50, s.Images);
+        Assert.Equal(30, s.ByLabel["stage-2"]);
+        Assert.Equal(20, s.ByLabel["stage-3"]);
+
+        var wbc = ImageFolderImporter.Import(Path.Combine(TestPaths.SharedData, "bccd-wbc"), dir);
+        var w = ManifestStats.Of(wbc.Manifest);
+        Assert.Equal(351, w.Images + wbc.Skipped.Count);
+        Assert.Equal(new[] { "Basophil", "Eosinophil", "Lymphocyte", "Monocyte", "Neutrophil" }, wbc.Classes);
+        Assert.Equal(207, w.ByLabel["Neutrophil"]);
+        Assert.Equal(3, w.ByLabel["Basophil"]);
+
+        // The written manifest reads back with paths that resolve to the real files.
+        var file = Path.Combine(dir, "wbc.csv");
+        wbc.Manifest.Save(file);
+        var back = Manifest.Load(file);
+        Assert.Equal(w.Images, back.Rows.Count);
+        Assert.True(File.Exists(back.FullPath(back.Rows[0])));
+    }
+
+    [Fact]
+    public void UnreadableImagesAreReportedAndSkipped()
+    {
+        var cls = Directory.CreateDirectory(Path.Combine(dir, "tree", "a")).FullName;
+        using (var scope = TorchRuntime.NewDisposeScope())
+            ImageIO.Write(Path.Combine(cls, "good.png"), Factory.Zeros(new long[] { 4, 4, 1 }, DType.UInt8));
+        File.WriteAllText(Path.Combine(cls, "bad.png"), "not an image");
+        var r = ImageFolderImporter.Import(Path.Combine(dir, "tree"), dir);
+        Assert.Single(r.Manifest.Rows);
+        Assert.Single(r.Skipped);
+        Assert.EndsWith("bad.png", r.Skipped[0].path);
+        Assert.Contains("could not be decoded", r.Skipped[0].reason);
+    }
+
+    [Fact]
+    public void AFolderWithoutClassFoldersIsExplained()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => ImageFolderImporter.Import(dir, dir));
+        Assert.Contains("one folder per class", ex.Message);
+    }
+
+    [Fact]
+    public void RoundTripKeepsAllColumnsIncludingAwkwardText()
+    {
+        var rows = new[]
+        {
+            new ManifestRow("img/a.png", "x", 9, 4, "gene,with comma", "lateral", new[] { "ventral ectoderm primordium", "say \"hi\"" }, "g_4", "train"),
+            new ManifestRow("img/b.png", Range: 2),
+        };
+        var file = Path.Combine(dir, "m.csv");
+        new Manifest(rows, dir).Save(file);
+        var back = Manifest.Load(file).Rows;
+        Assert.Equal(rows[0] with { Terms = null }, back[0] with { Terms = null });
+        Assert.Equal(rows[0].Terms, back[0].Terms);
+        Assert.Equal(2, back[1].Range);
+        Assert.Null(back[1].Stage);
+    }
+
+    [Fact]
+    public void PreciseStageImpliesItsRange()
+    {
+        var file = Path.Combine(dir, "s.csv");
+        File.WriteAllText(file, "path,stage\na.png,11\nb.png,5\n");
+        var rows = Manifest.Load(file).Rows;
+        Assert.Equal(5, rows[0].Range);
+        Assert.Equal(2, rows[1].Range);
+    }
+
+    [Theory]
+    [InlineData("path,stage\na.png,19\n", ":2:", "stage '19' is not a whole number in 1..17")]
+    [InlineData("path,range\na.png,x\n", ":2:", "range 'x'")]
+    [InlineData("path,stage,range\na.png,9,5\n", ":2:", "stage 9 lies in range 4 (9-10), not in range 5")]
+    [InlineData("path\na.png\nb.png\na.png\n", ":4:", "duplicate path 'a.png' (first on line 2)")]
+    [InlineData("label,stage\nx,3\n", ":1:", "no 'path' column")]
+    [InlineData("path,colour\na.png,red\n", ":1:", "unknown column 'colour'")]
+    [InlineData("path,label\na.png,x,extra\n", ":2:", "3 fields, but the header has 2")]
+    [InlineData("path,view\na.png,sideways\n", ":2:", "view 'sideways'")]
+    [InlineData("path,split\na.png,holdout\n", ":2:", "split 'holdout'")]
+    public void BadManifestsNameFileAndLine(string text, string line, string message)
+    {
+        var file = Path.Combine(dir, "bad.csv");
+        File.WriteAllText(file, text);
+        var ex = Assert.Throws<InvalidDataException>(() => Manifest.Load(file));
+        Assert.Contains(file + line, ex.Message);
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
+    public void CommandsImportSummariseAndRejectBadInput()
+    {
+        var outFile = Path.Combine(dir, "ovary.csv");
+        Assert.Equal(0, InSitu.Cli.Cli.Build().Parse(new[] { "data", "import", Path.Combine(TestPaths.SharedData, "ovary-stages"), "--out", outFile }).Invoke());
+        Assert.Equal(51, File.ReadAllLines(outFile).Length);
+        Assert.Equal(0, InSitu.Cli.Cli.Build().Parse(new[] { "data", "stats", outFile }).Invoke());
+        var bad = Path.Combine(dir, "bad.csv");
+        File.WriteAllText(bad, "path,stage\na.png,40\n");
+        Assert.Equal(1, InSitu.Cli.Cli.Build().Parse(new[] { "data", "stats", bad }).Invoke());
+        Assert.Equal(1, InSitu.Cli.Cli.Build().Parse(new[] { "data", "stats", Path.Combine(dir, "missing.csv") }).Invoke());
+    }
+}
