@@ -17,14 +17,25 @@ public static class DataCommands
 
     private static Command Import(Func<Func<int>, int> guard)
     {
-        var cmd = new Command("import", "Build a manifest from a class-per-folder tree (ROOT/CLASS/image files)");
-        var root = new Argument<string>("root") { Description = "Folder with one subfolder of images per class" };
+        var cmd = new Command("import", "Build a manifest from a class-per-folder tree (ROOT/CLASS/image files), or with --bdgp from the BDGP tables and a folder of their images");
+        var root = new Argument<string>("root") { Description = "Folder with one subfolder of images per class (with --bdgp: the folder holding the tables' images)" };
         var output = new Option<string>("--out") { Description = "Manifest file to write", Required = true };
+        var bdgp = new Option<string?>("--bdgp") { Description = "Folder with standard_images.csv and standard_annotations.csv" };
         cmd.Arguments.Add(root);
         cmd.Options.Add(output);
+        cmd.Options.Add(bdgp);
         cmd.SetAction(pr => guard(() =>
         {
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
+            if (pr.GetValue(bdgp) is { } tables)
+            {
+                var b = BdgpImporter.Import(Path.Combine(tables, "standard_images.csv"), Path.Combine(tables, "standard_annotations.csv"),
+                    pr.GetValue(root)!, Path.GetDirectoryName(outFile)!);
+                b.Manifest.Save(outFile);
+                AnsiConsole.MarkupLine($"imported {b.Manifest.Rows.Count} of {b.ImagesInTables} images named in the tables; " +
+                    $"{b.Missing} not found in the folder{(b.Missing > 0 ? $" (e.g. {Markup.Escape(string.Join(", ", b.MissingExamples))})" : "")} -> {Markup.Escape(outFile)}");
+                return 0;
+            }
             var result = ImageFolderImporter.Import(pr.GetValue(root)!, Path.GetDirectoryName(outFile)!);
             result.Manifest.Save(outFile);
             foreach (var (path, reason) in result.Skipped)

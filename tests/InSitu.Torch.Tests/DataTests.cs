@@ -110,3 +110,49 @@ public class DataTests : TempFolderTest
         Assert.Equal(1, InSitu.Cli.Cli.Build().Parse(new[] { "data", "stats", Path.Combine(dir, "missing.csv") }).Invoke());
     }
 }
+
+public class BdgpImportTests : TempFolderTest
+{
+    private static string Tables => Path.Combine(TestPaths.SharedData, "bdgp-annotations");
+
+    [Fact]
+    public void JoinsTheRealTablesWithAFolderAndCountsWhatIsMissing()
+    {
+        // The real tables name ~19,000 images; give the folder three of them (the pixels are not available offline).
+        var images = Directory.CreateDirectory(Path.Combine(dir, "img")).FullName;
+        foreach (var name in new[] { "45376_s.bmp", "45377_s.bmp" })
+            using (var scope = TorchRuntime.NewDisposeScope())
+                ImageIO.Write(Path.Combine(images, name), Factory.Zeros(new long[] { 8, 20, 3 }, DType.UInt8));
+        var r = BdgpImporter.Import(Path.Combine(Tables, "standard_images.csv"), Path.Combine(Tables, "standard_annotations.csv"), images, dir);
+        Assert.Equal(2, r.Manifest.Rows.Count);
+        Assert.True(r.ImagesInTables > 19_000);
+        Assert.Equal(r.ImagesInTables - 2, r.Missing);
+        var a = r.Manifest.Rows.Single(x => x.Path.EndsWith("45376_s.bmp"));
+        Assert.Equal(("AT12172", 1, "lateral", "AT12172_1"), (a.Gene, a.Range, a.View, a.Bag));
+        Assert.Equal(new[] { "maternal" }, a.Terms);
+        var b = r.Manifest.Rows.Single(x => x.Path.EndsWith("45377_s.bmp"));
+        Assert.Equal(new[] { "cellular blastoderm", "maternal" }, b.Terms);
+        Assert.Equal("dorsal", b.View);
+        var file = Path.Combine(dir, "bdgp.csv");
+        r.Manifest.Save(file);
+        Assert.Equal(2, ManifestStats.Of(Manifest.Load(file)).Bags);
+    }
+
+    [Theory]
+    [InlineData("('a.bmp',)", new[] { "a.bmp" })]
+    [InlineData("('cellular blastoderm', 'maternal')", new[] { "cellular blastoderm", "maternal" })]
+    [InlineData("(\"it's\", 'b\\'c')", new[] { "it's", "b'c" })]
+    [InlineData("()", new string[0])]
+    public void ParsesPythonTuples(string text, string[] expected) => Assert.Equal(expected, BdgpImporter.ParseTuple("t", 1, text));
+
+    [Fact]
+    public void ABadRangeNamesTableAndLine()
+    {
+        var imagesCsv = Path.Combine(dir, "i.csv");
+        var annCsv = Path.Combine(dir, "a.csv");
+        File.WriteAllText(imagesCsv, "gene,stage,direction,image_url\ng1,9,lateral,\"('x.bmp',)\"\n");
+        File.WriteAllText(annCsv, "gene,stage,annotation\n");
+        var ex = Assert.Throws<InvalidDataException>(() => BdgpImporter.Import(imagesCsv, annCsv, dir, dir));
+        Assert.Contains(imagesCsv + ":2:", ex.Message);
+    }
+}
