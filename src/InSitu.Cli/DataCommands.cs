@@ -12,6 +12,7 @@ public static class DataCommands
         var data = new Command("data", "Create and inspect dataset manifests (CSV: path,label,stage,range,gene,view,terms,bag,split)");
         data.Subcommands.Add(Import(guard));
         data.Subcommands.Add(Stats(guard));
+        data.Subcommands.Add(SplitCommand(guard));
         return data;
     }
 
@@ -74,6 +75,33 @@ public static class DataCommands
                 Console.WriteLine($"bags: {s.Bags} ({s.Genes} genes)");
                 Table("bag size", s.BagSizes, k => k.ToString());
             }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command SplitCommand(Func<Func<int>, int> guard)
+    {
+        var cmd = new Command("split", "Assign train/val/test: seeded, stratified by stage (or range, or label), grouped by gene");
+        var manifest = new Argument<string>("manifest") { Description = "Manifest CSV" };
+        var output = new Option<string>("--out") { Description = "Manifest to write (default: overwrite the input)" };
+        var fractions = new Option<string>("--fractions") { Description = "train,val,test fractions", DefaultValueFactory = _ => "0.7,0.1,0.2" };
+        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
+        cmd.Arguments.Add(manifest);
+        cmd.Options.Add(output);
+        cmd.Options.Add(fractions);
+        cmd.Options.Add(seed);
+        cmd.SetAction(pr => guard(() =>
+        {
+            var parts = pr.GetValue(fractions)!.Split(',').Select(p => double.TryParse(p, System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
+            if (parts.Length != 3 || parts.Any(double.IsNaN)) throw new ArgumentException("--fractions takes three numbers, e.g. 0.7,0.1,0.2");
+            var input = pr.GetValue(manifest)!;
+            var result = SplitMaker.Split(Manifest.Load(input), parts[0], parts[1], parts[2], pr.GetValue(seed));
+            var outFile = pr.GetValue(output) ?? input;
+            result.Save(outFile);
+            var counts = result.Rows.GroupBy(r => r.Split).ToDictionary(g => g.Key!, g => g.Count());
+            AnsiConsole.MarkupLine($"train {counts.GetValueOrDefault("train")}, val {counts.GetValueOrDefault("val")}, test {counts.GetValueOrDefault("test")} -> {Markup.Escape(outFile)}");
             return 0;
         }));
         return cmd;

@@ -156,3 +156,53 @@ public class BdgpImportTests : TempFolderTest
         Assert.Contains(imagesCsv + ":2:", ex.Message);
     }
 }
+
+public class SplitTests : TempFolderTest
+{
+    /// <summary>120 genes, each with 2-6 images of one precise stage 4..17.</summary>
+    private Manifest Synthetic()
+    {
+        var rng = new Random(3);
+        var rows = new List<ManifestRow>();
+        for (int g = 0; g < 120; g++)
+        {
+            int stage = 4 + g % 14, n = 2 + rng.Next(5);
+            for (int k = 0; k < n; k++) rows.Add(new ManifestRow($"g{g}_{k}.png", Stage: stage, Range: StageRanges.Of(stage), Gene: $"G{g}"));
+        }
+        return new Manifest(rows, dir);
+    }
+
+    [Fact]
+    public void NoGeneLeaksAndFractionsAreMetPerStage()
+    {
+        var split = SplitMaker.Split(Synthetic(), 0.7, 0.1, 0.2, seed: 5).Rows;
+        Assert.All(split.GroupBy(r => r.Gene), g => Assert.Single(g.Select(r => r.Split).Distinct()));
+        double share(string s) => split.Count(r => r.Split == s) / (double)split.Count;
+        Assert.InRange(share("train"), 0.6, 0.8);
+        Assert.InRange(share("test"), 0.12, 0.28);
+        Assert.True(share("val") > 0);
+        // Stratified: every stage appears in training.
+        Assert.Equal(14, split.Where(r => r.Split == "train").Select(r => r.Stage).Distinct().Count());
+    }
+
+    [Fact]
+    public void SeedDecides()
+    {
+        var m = Synthetic();
+        var a = SplitMaker.Split(m, 0.7, 0.1, 0.2, 1).Rows.Select(r => r.Split).ToList();
+        var b = SplitMaker.Split(m, 0.7, 0.1, 0.2, 1).Rows.Select(r => r.Split).ToList();
+        var c = SplitMaker.Split(m, 0.7, 0.1, 0.2, 2).Rows.Select(r => r.Split).ToList();
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    [Fact]
+    public void CommandWritesSplitsAndRejectsBadFractions()
+    {
+        var file = Path.Combine(dir, "m.csv");
+        Synthetic().Save(file);
+        Assert.Equal(0, InSitu.Cli.Cli.Build().Parse(new[] { "data", "split", file, "--seed", "3" }).Invoke());
+        Assert.All(Manifest.Load(file).Rows, r => Assert.Contains(r.Split, new[] { "train", "val", "test" }));
+        Assert.Equal(1, InSitu.Cli.Cli.Build().Parse(new[] { "data", "split", file, "--fractions", "0.5,0.5,0.5" }).Invoke());
+    }
+}
