@@ -28,6 +28,14 @@ using var net = new ResNet(config);
 using var x0 = Factory.Randn(new long[] { batch, channels, config.Height, config.Width });
 using var y = Factory.RandInt(0, 14, new long[] { batch });
 double seconds;
+// warmup steps untimed (oneDNN builds its kernels on first use), then iters timed steps
+double Time(Action step)
+{
+    for (int i = 0; i < warmup; i++) step();
+    var sw = Stopwatch.StartNew();
+    for (int i = 0; i < iters; i++) step();
+    return sw.Elapsed.TotalSeconds;
+}
 double maxDeviation = 0;
 if (phase == "train")
 {
@@ -41,10 +49,7 @@ if (phase == "train")
         F.CrossEntropy(net.Forward(x), y).Backward();
         opt.Step();
     }
-    for (int i = 0; i < warmup; i++) Step();
-    var sw = Stopwatch.StartNew();
-    for (int i = 0; i < iters; i++) Step();
-    seconds = sw.Elapsed.TotalSeconds;
+    seconds = Time(Step);
 }
 else
 {
@@ -65,10 +70,7 @@ else
         using var scope = TorchRuntime.NewDisposeScope();
         net.Forward(x).Dispose();
     }
-    for (int i = 0; i < warmup; i++) Step();
-    var sw = Stopwatch.StartNew();
-    for (int i = 0; i < iters; i++) Step();
-    seconds = sw.Elapsed.TotalSeconds;
+    seconds = Time(Step);
     using var outp = net.Forward(x);
     var optimised = outp.ToFloatArray();
     double scale = reference.Max(v => Math.Abs((double)v));

@@ -193,25 +193,19 @@ public partial class Tensor : IDisposable
     }
 
     /// <summary>The elements as float32 (converted when needed).</summary>
-    public float[] ToFloatArray()
-    {
-        if (DType == DType.Float32) return ToArray<float>();
-        using var c = Cast(DType.Float32);
-        return c.ToArray<float>();
-    }
+    public float[] ToFloatArray() => ToArrayAs<float>();
 
-    public double[] ToDoubleArray()
-    {
-        if (DType == DType.Float64) return ToArray<double>();
-        using var c = Cast(DType.Float64);
-        return c.ToArray<double>();
-    }
+    public double[] ToDoubleArray() => ToArrayAs<double>();
 
-    public long[] ToLongArray()
+    public long[] ToLongArray() => ToArrayAs<long>();
+
+    /// <summary>The elements as T, converting the dtype first when it differs.</summary>
+    private T[] ToArrayAs<T>() where T : unmanaged
     {
-        if (DType == DType.Int64) return ToArray<long>();
-        using var c = Cast(DType.Int64);
-        return c.ToArray<long>();
+        var want = DTypeExtensions.Of<T>();
+        if (DType == want) return ToArray<T>();
+        using var c = Cast(want);
+        return c.ToArray<T>();
     }
 
     /// <summary>The single value of a one-element tensor.</summary>

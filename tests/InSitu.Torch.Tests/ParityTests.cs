@@ -24,6 +24,19 @@ public class ParityTests
     /// <summary>The fixtures' scalar loss: every output element gets its own random weight r.</summary>
     private static Tensor WeightedSum(Tensor output, Tensor r) => output.Mul(r).Sum();
 
+    /// <summary>
+    /// Compares the output, then backpropagates sum(output * r) and compares the gradients of the input and of
+    /// every parameter of layer (fixture keys "grad.x" and "grad.NAME").
+    /// </summary>
+    private static void CheckForwardAndGradients(FixtureCase c, Tensor x, Tensor output, Module? layer = null)
+    {
+        Close.Equal(c, "out", output);
+        WeightedSum(output, c.T("r")).Backward();
+        Close.Equal(c, "grad.x", x.Grad);
+        if (layer is null) return;
+        foreach (var (pname, p) in layer.NamedParameters()) Close.Equal(c, "grad." + pname, p.Grad);
+    }
+
     [Theory]
     [MemberData(nameof(Conv2dCases))]
     public void Conv2dMatchesPyTorch(string name)
@@ -35,12 +48,7 @@ public class ParityTests
             c.Int("groups"), bias: true);
         conv.LoadStateDict(new Dictionary<string, Tensor> { ["weight"] = c.T("weight"), ["bias"] = c.T("bias") });
         var x = c.Leaf("x");
-        var output = conv.Forward(x);
-        Close.Equal(c, "out", output);
-        WeightedSum(output, c.T("r")).Backward();
-        Close.Equal(c, "grad.x", x.Grad);
-        Close.Equal(c, "grad.weight", conv.Weight.Grad);
-        Close.Equal(c, "grad.bias", conv.Bias!.Grad);
+        CheckForwardAndGradients(c, x, conv.Forward(x), conv);
     }
 
     [Theory]
@@ -53,12 +61,7 @@ public class ParityTests
             c.Int("padding"), c.Int("output_padding"), c.Int("groups"), bias: true, dilation: c.Int("dilation"));
         deconv.LoadStateDict(new Dictionary<string, Tensor> { ["weight"] = c.T("weight"), ["bias"] = c.T("bias") });
         var x = c.Leaf("x");
-        var output = deconv.Forward(x);
-        Close.Equal(c, "out", output);
-        WeightedSum(output, c.T("r")).Backward();
-        Close.Equal(c, "grad.x", x.Grad);
-        Close.Equal(c, "grad.weight", deconv.Weight.Grad);
-        Close.Equal(c, "grad.bias", deconv.Bias!.Grad);
+        CheckForwardAndGradients(c, x, deconv.Forward(x), deconv);
     }
 
     [Theory]
@@ -71,12 +74,7 @@ public class ParityTests
         bn.LoadStateDict(c.Group("state."));
         bn.Train(c.Bool("training"));
         var x = c.Leaf("x");
-        var output = bn.Forward(x);
-        Close.Equal(c, "out", output);
-        WeightedSum(output, c.T("r")).Backward();
-        Close.Equal(c, "grad.x", x.Grad);
-        Close.Equal(c, "grad.weight", bn.Weight.Grad);
-        Close.Equal(c, "grad.bias", bn.Bias.Grad);
+        CheckForwardAndGradients(c, x, bn.Forward(x), bn);
         // Training updates the running statistics (unbiased variance) and the batch counter; eval leaves them.
         Close.Equal(c, "after.running_mean", bn.RunningMean);
         Close.Equal(c, "after.running_var", bn.RunningVar);
@@ -92,12 +90,7 @@ public class ParityTests
         using var linear = new Linear(c.Int("in_features"), c.Int("out_features"));
         linear.LoadStateDict(new Dictionary<string, Tensor> { ["weight"] = c.T("weight"), ["bias"] = c.T("bias") });
         var x = c.Leaf("x");
-        var output = linear.Forward(x);
-        Close.Equal(c, "out", output);
-        WeightedSum(output, c.T("r")).Backward();
-        Close.Equal(c, "grad.x", x.Grad);
-        Close.Equal(c, "grad.weight", linear.Weight.Grad);
-        Close.Equal(c, "grad.bias", linear.Bias!.Grad);
+        CheckForwardAndGradients(c, x, linear.Forward(x), linear);
     }
 
     [Theory]
@@ -175,9 +168,7 @@ public class ParityTests
             "adaptive_avg_pool2d" => F.AdaptiveAvgPool2d(x, c.Ints("output_size")),
             var op => throw new ArgumentException($"unknown pooling {op}"),
         };
-        Close.Equal(c, "out", output);
-        WeightedSum(output, c.T("r")).Backward();
-        Close.Equal(c, "grad.x", x.Grad);
+        CheckForwardAndGradients(c, x, output);
     }
 
     [Theory]

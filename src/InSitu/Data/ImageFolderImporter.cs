@@ -36,8 +36,7 @@ public static class ImageFolderImporter
                 }
             }
         }
-        var empty = classes.Where(c => rows.All(r => r.Label != c)).ToList();
-        if (empty.Count > 0 && rows.Count == 0)
+        if (rows.Count == 0)
             throw new InvalidDataException($"no readable images under '{root}' (PNG, JPEG, BMP or TIFF in ROOT/CLASS/)");
         return new Result(new Manifest(rows, manifestDirectory), skipped, classes);
     }

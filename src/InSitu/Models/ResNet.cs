@@ -107,12 +107,10 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IFusable
     internal static void FuseSequential(Sequential seq)
     {
         for (int i = 0; i + 1 < seq.Count; i++)
-            if (seq[i] is Conv2d c && seq[i + 1] is BatchNorm2d b)
+            if (seq[i] is Conv2d c)
             {
-                seq.Replace(i, Fusion.FoldBatchNorm(c, b));
-                seq.Replace(i + 1, new Identity());
-                c.Dispose();
-                b.Dispose();
+                int at = i;
+                ConvBatchNorm.Fold(c, seq[i + 1], (fused, identity) => { seq.Replace(at, fused); seq.Replace(at + 1, identity); });
             }
     }
 }

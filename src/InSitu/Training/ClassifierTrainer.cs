@@ -108,17 +108,9 @@ public sealed class ClassifierTrainer
     /// <summary>Top-1 accuracy in eval and inference mode, batch by batch.</summary>
     public static double Accuracy(Module<Tensor, Tensor> model, Tensor images, Tensor labels, int batchSize)
     {
-        model.Eval();
-        using var inference = Autograd.InferenceMode();
-        long n = images.Size(0), correct = 0;
-        for (long s = 0; s < n; s += batchSize)
-        {
-            using var scope = TorchRuntime.NewDisposeScope();
-            long len = Math.Min(batchSize, n - s);
-            var logits = model.Forward(images.Narrow(0, s, len));
-            correct += (long)logits.ArgMax(1).Eq(labels.Narrow(0, s, len)).Sum().Item();
-        }
-        return n == 0 ? 0 : (double)correct / n;
+        var predicted = Predict(model, images, batchSize);
+        var truth = labels.ToLongArray();
+        return predicted.Length == 0 ? 0 : (double)predicted.Where((p, i) => p == truth[i]).Count() / predicted.Length;
     }
 
     /// <summary>Predicted class per image.</summary>
