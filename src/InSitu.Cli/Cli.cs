@@ -26,6 +26,7 @@ public static class Cli
         });
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(DataCommands.Build(Guard));
+        root.Subcommands.Add(SynthCommand.Build(Guard));
         return root;
     }
 

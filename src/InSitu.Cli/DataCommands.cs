@@ -13,6 +13,7 @@ public static class DataCommands
         data.Subcommands.Add(Import(guard));
         data.Subcommands.Add(Stats(guard));
         data.Subcommands.Add(SplitCommand(guard));
+        data.Subcommands.Add(Standardize(guard));
         return data;
     }
 
@@ -22,12 +23,24 @@ public static class DataCommands
         var root = new Argument<string>("root") { Description = "Folder with one subfolder of images per class (with --bdgp: the folder holding the tables' images)" };
         var output = new Option<string>("--out") { Description = "Manifest file to write", Required = true };
         var bdgp = new Option<string?>("--bdgp") { Description = "Folder with standard_images.csv and standard_annotations.csv" };
+        var flyexpress = new Option<string?>("--flyexpress") { Description = "Bag CSV of the FlyExpress challenge form (gene_stage,labels,imgs)" };
+        var vocabulary = new Option<string?>("--terms") { Description = "With --flyexpress: text file of CV terms, one per line, for numeric labels (line 1 = label 0)" };
         cmd.Arguments.Add(root);
         cmd.Options.Add(output);
         cmd.Options.Add(bdgp);
+        cmd.Options.Add(flyexpress);
+        cmd.Options.Add(vocabulary);
         cmd.SetAction(pr => guard(() =>
         {
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
+            if (pr.GetValue(flyexpress) is { } bagCsv)
+            {
+                var f = FlyExpressBagImporter.Import(bagCsv, pr.GetValue(root)!, Path.GetDirectoryName(outFile)!, pr.GetValue(vocabulary));
+                f.Manifest.Save(outFile);
+                AnsiConsole.MarkupLine($"imported {f.Manifest.Rows.Count} of {f.ImagesInTable} images in {f.Bags} bags; " +
+                    $"{f.Missing} not found in the folder{(f.Missing > 0 ? $" (e.g. {Markup.Escape(string.Join(", ", f.MissingExamples))})" : "")} -> {Markup.Escape(outFile)}");
+                return 0;
+            }
             if (pr.GetValue(bdgp) is { } tables)
             {
                 var b = BdgpImporter.Import(Path.Combine(tables, "standard_images.csv"), Path.Combine(tables, "standard_annotations.csv"),
@@ -102,6 +115,40 @@ public static class DataCommands
             result.Save(outFile);
             var counts = result.Rows.GroupBy(r => r.Split).ToDictionary(g => g.Key!, g => g.Count());
             AnsiConsole.MarkupLine($"train {counts.GetValueOrDefault("train")}, val {counts.GetValueOrDefault("val")}, test {counts.GetValueOrDefault("test")} -> {Markup.Escape(outFile)}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Standardize(Func<Func<int>, int> guard)
+    {
+        var cmd = new Command("standardize", "Straighten raw lateral-view photos into BDGP-style standard images: find the embryo, cut away touching neighbours, turn its axis horizontal, crop, scale and pad");
+        var input = new Argument<string>("input") { Description = "Manifest CSV or folder of raw photos" };
+        var output = new Option<string>("--out") { Description = "Folder for images/, manifest.csv and failures.csv", Required = true };
+        var width = new Option<int>("--width") { Description = "Output width", DefaultValueFactory = _ => 320 };
+        var height = new Option<int>("--height") { Description = "Output height", DefaultValueFactory = _ => 128 };
+        cmd.Arguments.Add(input);
+        cmd.Options.Add(output);
+        cmd.Options.Add(width);
+        cmd.Options.Add(height);
+        cmd.SetAction(pr => guard(() =>
+        {
+            int w = pr.GetValue(width), h = pr.GetValue(height);
+            if (w < 16 || h < 16) throw new ArgumentException("--width and --height must be at least 16");
+            var standardizer = new InSitu.Imaging.EmbryoStandardizer { Width = w, Height = h };
+            var dir = Path.GetFullPath(pr.GetValue(output)!);
+            InSitu.Imaging.StandardizeJob.Result? result = null;
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("standardizing");
+                    result = InSitu.Imaging.StandardizeJob.Run(pr.GetValue(input)!, dir, standardizer, (done, total) => { task.MaxValue = total; task.Value = done; });
+                });
+            foreach (var (path, reason) in result!.Failures.Take(20))
+                AnsiConsole.MarkupLine($"[yellow]not standardized[/] {Markup.Escape(path)}: {Markup.Escape(reason)}");
+            if (result.Failures.Count > 20) AnsiConsole.MarkupLine($"[yellow]... and {result.Failures.Count - 20} more[/] (all listed in failures.csv)");
+            AnsiConsole.MarkupLine($"standardized {result.Standardized} of {result.Images} images; {result.Failures.Count} refused -> {Markup.Escape(result.ManifestPath)}");
             return 0;
         }));
         return cmd;

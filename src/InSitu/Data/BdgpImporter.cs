@@ -50,12 +50,12 @@ public static class BdgpImporter
         return new Result(new Manifest(rows, manifestDirectory), total, missing.Count, missing.Take(5).ToList());
     }
 
-    private static int Range(string file, int line, string value) =>
+    internal static int Range(string file, int line, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) && r is >= 1 and <= 6
             ? r
             : throw new InvalidDataException($"{file}:{line}: stage range '{value}' is not in 1..6");
 
-    private static IEnumerable<(int line, List<string> row)> Table(string file, params string[] columns)
+    internal static IEnumerable<(int line, List<string> row)> Table(string file, params string[] columns)
     {
         using var reader = new StreamReader(file);
         bool header = true;

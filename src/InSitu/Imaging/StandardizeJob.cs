@@ -1,0 +1,80 @@
+using InSitu.Data;
+using InSitu.Reports;
+using InSitu.Torch;
+
+namespace InSitu.Imaging;
+
+/// <summary>
+/// Standardises every image of a folder or manifest into OUT/images/ and writes OUT/manifest.csv (labels carried
+/// over) and OUT/failures.csv (each image that was refused or unreadable, with the reason). Nothing is written for a
+/// refused image; the run never stops halfway on a bad file.
+/// </summary>
+public static class StandardizeJob
+{
+    public sealed record Result(int Images, int Standardized, IReadOnlyList<(string path, string reason)> Failures, string ManifestPath);
+
+    public static Result Run(string input, string outDir, EmbryoStandardizer standardizer, Action<int, int>? progress = null)
+    {
+        var source = LoadInput(input);
+        var images = Path.Combine(outDir, "images");
+        Directory.CreateDirectory(images);
+        var outputs = new ManifestRow?[source.Rows.Count];
+        var failures = new (string, string)?[source.Rows.Count];
+        int done = 0;
+        Parallel.For(0, source.Rows.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var row = source.Rows[i];
+            var path = source.FullPath(row);
+            try
+            {
+                byte[] pixels;
+                int w, h, c;
+                using (var img = ImageIO.Read(path, ImageMode.Color))
+                {
+                    using var bytes = img.DType == DType.UInt8 ? img.Contiguous() : img.Div(257.0).Cast(DType.UInt8);
+                    (h, w, c) = ((int)bytes.Shape[0], (int)bytes.Shape[1], bytes.Dim == 3 ? (int)bytes.Shape[2] : 1);
+                    pixels = bytes.ToArray<byte>();
+                }
+                var result = standardizer.Run(pixels, w, h, c);
+                if (!result.Ok)
+                {
+                    failures[i] = (path, result.Failure!);
+                    return;
+                }
+                var name = $"{i:D6}_{Path.GetFileNameWithoutExtension(path)}.png";
+                using var t = Tensor.FromArray(result.Pixels!, result.Height, result.Width, result.Channels);
+                var target = Path.Combine(images, name);
+                var tmp = Path.Combine(images, "." + name + ".tmp.png");
+                ImageIO.Write(tmp, t);
+                File.Move(tmp, target, overwrite: true);
+                outputs[i] = row with { Path = Path.Combine("images", name) };
+            }
+            catch (TorchException e)
+            {
+                failures[i] = (path, e.Message);
+            }
+            finally
+            {
+                progress?.Invoke(Interlocked.Increment(ref done), source.Rows.Count);
+            }
+        });
+        var manifest = new Manifest(outputs.Where(r => r is not null).Select(r => r!), outDir);
+        var manifestPath = Path.Combine(outDir, "manifest.csv");
+        manifest.Save(manifestPath);
+        var failed = failures.Where(f => f is not null).Select(f => f!.Value).ToList();
+        RunDirectory.AtomicWrite(Path.Combine(outDir, "failures.csv"),
+            "path,reason\n" + string.Concat(failed.Select(f => Csv.Line(new[] { f.Item1, f.Item2 }) + "\n")));
+        return new Result(source.Rows.Count, manifest.Rows.Count, failed, manifestPath);
+    }
+
+    /// <summary>A manifest CSV as it is, or every image file under a folder (labels none).</summary>
+    private static Manifest LoadInput(string input)
+    {
+        if (File.Exists(input) && input.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return Manifest.Load(input);
+        if (!Directory.Exists(input)) throw new FileNotFoundException($"'{input}' is neither a manifest (.csv) nor a folder of images", input);
+        var files = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(ImageIO.IsImageFile)
+            .OrderBy(f => f, StringComparer.Ordinal).Select(f => new ManifestRow(Path.GetFullPath(f))).ToList();
+        if (files.Count == 0) throw new InvalidDataException($"no images (PNG, JPEG, BMP, TIFF) under '{input}'");
+        return new Manifest(files, input);
+    }
+}

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using InSitu.Data;
+using InSitu.Torch;
+
+namespace InSitu.Synthesis;
+
+/// <summary>What to simulate. Images is the total; ranges follow the paper's proportions (METHODS.md section 0).</summary>
+public sealed record SynthOptions(int Images, int Seed = 1, bool Raw = false, int Width = 320, int Height = 128,
+    int RawWidth = 1520, int RawHeight = 1080, float DevelopmentalJitter = 0.12f)
+{
+    /// <summary>Images with range labels per range in the paper (1-3, 4-6, 7-8, 9-10, 11-12, 13-17).</summary>
+    public static readonly int[] PaperRangeCounts = { 4203, 7344, 3665, 3768, 9248, 8680 };
+
+    public static readonly IReadOnlyDictionary<string, int> Presets = new Dictionary<string, int>
+    {
+        ["bdgp-tiny"] = 400,
+        ["bdgp-small"] = 5000,
+        ["bdgp-paper"] = PaperRangeCounts.Sum(),
+    };
+
+    public static SynthOptions FromPreset(string preset, int seed = 1, bool raw = false) =>
+        Presets.TryGetValue(preset, out var n)
+            ? new SynthOptions(n, seed, raw)
+            : throw new ArgumentException($"unknown preset '{preset}'; use one of {string.Join(", ", Presets.Keys)}");
+}
+
+/// <summary>One image to simulate: its labels (from one real BDGP bag), its time t and its own seed.</summary>
+public sealed record SynthImage(int Index, BdgpBag Bag, float Time, ulong Seed)
+{
+    public int Stage => (int)MathF.Floor(Time);
+}
+
+/// <summary>What a raw photograph holds besides the pixels: where the main embryo lies, and whether a neighbour touches it.</summary>
+public sealed record RawPhotoTruth(EmbryoPlacement Embryo, bool TouchingNeighbour);
+
+/// <summary>
+/// Simulates a BDGP-like dataset: whole bags are drawn from the real tables (so genes, bag sizes and terms per
+/// range are real), each image gets a developmental time t uniform within its bag's range, and the embryo and its
+/// stain are rendered from t and the bag's terms. Everything is a function of the seed.
+/// </summary>
+public static class DatasetSimulator
+{
+    private static readonly (int lo, int hi)[] RangeStages = { (1, 3), (4, 6), (7, 8), (9, 10), (11, 12), (13, 17) };
+
+    public sealed record Result(Manifest Manifest, string ManifestPath, int Images, double Seconds);
+
+    /// <summary>Chooses bags per range until the paper's share of images is reached, then times and seeds per image.</summary>
+    public static List<SynthImage> Plan(BdgpLabelTables tables, SynthOptions options)
+    {
+        if (options.Images < 1) throw new ArgumentException("the number of images to simulate must be at least 1");
+        var random = new SimRandom((ulong)options.Seed * 0x51ED27UL + 17);
+        int total = SynthOptions.PaperRangeCounts.Sum();
+        var plan = new List<SynthImage>();
+        for (int range = 1; range <= 6; range++)
+        {
+            int target = (int)Math.Round((double)options.Images * SynthOptions.PaperRangeCounts[range - 1] / total);
+            var bags = tables.Bags.Where(b => b.Range == range).ToList();
+            Shuffle(bags, random);
+            int have = 0;
+            for (int i = 0; have < target; i = (i + 1) % bags.Count)
+            {
+                var bag = bags[i];
+                int take = Math.Min(bag.Images, target - have);
+                for (int k = 0; k < take; k++)
+                {
+                    var (lo, hi) = RangeStages[range - 1];
+                    float t = MathF.Min(random.Uniform(lo, hi + 1), hi + 0.999f);
+                    plan.Add(new SynthImage(0, bag, t, random.Fork()));
+                }
+                have += take;
+            }
+        }
+        Shuffle(plan, random);
+        return plan.Select((p, i) => p with { Index = i }).ToList();
+    }
+
+    /// <summary>The standard 128x320 lateral view of one planned image (HxWx3 RGB bytes).</summary>
+    public static byte[] RenderStandard(SynthImage image, SynthOptions options)
+    {
+        var r = new SimRandom(image.Seed);
+        var model = ModelFor(image, r, options);
+        float scale = r.Uniform(0.9f, 1.04f);
+        var at = new EmbryoPlacement(options.Width / 2f + r.Uniform(-6, 6), options.Height / 2f + r.Uniform(-4, 4),
+            0.453f * options.Width * scale, r.Uniform(-3f, 3f), EmbryoModel.Aspect * r.Uniform(0.95f, 1.05f));
+        return EmbryoRenderer.Render(options.Width, options.Height, new[] { (model, at) }, PhotoConditions.Draw(r), r);
+    }
+
+    /// <summary>
+    /// A raw microscope frame: the embryo at a random angle (within 80 degrees of horizontal, so anterior stays
+    /// left after straightening) and position, sometimes with a touching neighbour or one cut by the frame.
+    /// </summary>
+    public static (byte[] pixels, RawPhotoTruth truth) RenderRaw(SynthImage image, SynthOptions options)
+    {
+        var r = new SimRandom(image.Seed ^ 0xA5A5A5A5UL);
+        var model = ModelFor(image, r, options);
+        int w = options.RawWidth, h = options.RawHeight;
+        float half = r.Uniform(0.24f, 0.31f) * w;
+        float angle = r.Uniform(-80f, 80f);
+        var probe = new EmbryoPlacement(0, 0, half, angle);
+        var (ex, ey) = probe.Extent;
+        var at = probe with { CenterX = r.Uniform(ex + 10, Math.Max(ex + 11, w - ex - 10)), CenterY = r.Uniform(ey + 10, Math.Max(ey + 11, h - ey - 10)) };
+        var embryos = new List<(EmbryoModel, EmbryoPlacement)> { (model, at) };
+        bool touching = r.Chance(0.3f);
+        if (touching)
+        {
+            // a smaller neighbour placed so that the outlines just touch
+            var other = new EmbryoModel(r.Uniform(1, 17.99f), Array.Empty<TermSite>(), r, options.DevelopmentalJitter);
+            float dir = angle + 90 * (r.Chance(0.5f) ? 1 : -1) + r.Uniform(-35, 35);
+            var next = new EmbryoPlacement(0, 0, half * r.Uniform(0.75f, 0.9f), angle + r.Uniform(-40, 40));
+            float dist = at.RadiusToward(dir) + next.RadiusToward(dir + 180) - 0.04f * at.HalfHeight;
+            float rad = dir * MathF.PI / 180;
+            // rotated ellipses can overlap away from the centre line: push apart until they only just touch
+            while (Overlaps(at, next with { CenterX = at.CenterX + dist * MathF.Cos(rad), CenterY = at.CenterY + dist * MathF.Sin(rad) }, 0.96f))
+                dist += 0.02f * at.HalfHeight;
+            embryos.Add((other, next with { CenterX = at.CenterX + dist * MathF.Cos(rad), CenterY = at.CenterY + dist * MathF.Sin(rad) }));
+        }
+        if (r.Chance(0.2f))
+        {
+            // an embryo cut by the frame, well apart from the main one
+            var other = new EmbryoModel(r.Uniform(1, 17.99f), Array.Empty<TermSite>(), r, options.DevelopmentalJitter);
+            float cx = at.CenterX < w / 2f ? w + half * 0.2f : -half * 0.2f;
+            embryos.Add((other, new EmbryoPlacement(cx, r.Uniform(0, h), half * 0.8f, r.Uniform(-90, 90))));
+        }
+        var photo = PhotoConditions.Draw(r) with { DefocusShare = 0 };
+        return (EmbryoRenderer.Render(w, h, embryos, photo, r), new RawPhotoTruth(at, touching));
+    }
+
+    /// <summary>Whether any outline point of b lies inside a shrunk by <paramref name="shrink"/>.</summary>
+    private static bool Overlaps(EmbryoPlacement a, EmbryoPlacement b, float shrink)
+    {
+        float ca = MathF.Cos(a.AngleDegrees * MathF.PI / 180), sa = MathF.Sin(a.AngleDegrees * MathF.PI / 180);
+        float cb = MathF.Cos(b.AngleDegrees * MathF.PI / 180), sb = MathF.Sin(b.AngleDegrees * MathF.PI / 180);
+        for (int i = 0; i < 180; i++)
+        {
+            float t = i * MathF.PI / 90, u = b.HalfLength * MathF.Cos(t), v = b.HalfHeight * MathF.Sin(t);
+            float x = b.CenterX + u * cb - v * sb - a.CenterX, y = b.CenterY + u * sb + v * cb - a.CenterY;
+            float au = (x * ca + y * sa) / (a.HalfLength * shrink), av = (-x * sa + y * ca) / (a.HalfHeight * shrink);
+            if (au * au + av * av < 1) return true;
+        }
+        return false;
+    }
+
+    private static EmbryoModel ModelFor(SynthImage image, SimRandom r, SynthOptions options)
+    {
+        // the gene's expression level is a property of the bag; each image adds its own variation
+        var bagRandom = new SimRandom((ulong)StableHash(image.Bag.Gene + "_" + image.Bag.Range));
+        float level = MathF.Exp(0.3f * bagRandom.Normal());
+        var sites = image.Bag.Terms.Select(TermAnatomy.Site).Select(s => s with { Strength = s.Strength * level }).ToList();
+        return new EmbryoModel(image.Time, sites, r, options.DevelopmentalJitter);
+    }
+
+    /// <summary>Writes images/NNNNNN.png (raw: .jpg) and manifest.csv into <paramref name="outDir"/>, in parallel.</summary>
+    public static Result Generate(BdgpLabelTables tables, SynthOptions options, string outDir, Action<int>? progress = null)
+    {
+        var watch = Stopwatch.StartNew();
+        var plan = Plan(tables, options);
+        var images = Path.Combine(outDir, "images");
+        Directory.CreateDirectory(images);
+        string ext = options.Raw ? ".jpg" : ".png";
+        int done = 0;
+        Parallel.ForEach(plan, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, img =>
+        {
+            int w = options.Raw ? options.RawWidth : options.Width, h = options.Raw ? options.RawHeight : options.Height;
+            var pixels = options.Raw ? RenderRaw(img, options).pixels : RenderStandard(img, options);
+            using var t = Tensor.FromArray(pixels, h, w, 3);
+            WriteAtomically(Path.Combine(images, $"{img.Index:D6}{ext}"), t);
+            int n = Interlocked.Increment(ref done);
+            progress?.Invoke(n);
+        });
+        var rows = plan.Select(p => new ManifestRow($"images/{p.Index:D6}{ext}", Stage: p.Stage, Range: p.Bag.Range, Gene: p.Bag.Gene,
+            View: "lateral", Terms: p.Bag.Terms, Bag: $"{p.Bag.Gene}_{p.Bag.Range}")).ToList();
+        var manifest = new Manifest(rows, outDir);
+        var manifestPath = Path.Combine(outDir, "manifest.csv");
+        manifest.Save(manifestPath);
+        return new Result(manifest, manifestPath, plan.Count, watch.Elapsed.TotalSeconds);
+    }
+
+    private static void WriteAtomically(string path, Tensor image)
+    {
+        var tmp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileNameWithoutExtension(path) + ".tmp" + Path.GetExtension(path));
+        ImageIO.Write(tmp, image);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static void Shuffle<T>(IList<T> list, SimRandom r)
+    {
+        for (int i = list.Count - 1; i > 0; i--)
+        {
+            int j = r.Int(i + 1);
+            (list[i], list[j]) = (list[j], list[i]);
+        }
+    }
+
+    /// <summary>FNV-1a: string.GetHashCode is randomised per process, and a bag must look the same in every run.</summary>
+    internal static uint StableHash(string s)
+    {
+        uint h = 2166136261;
+        foreach (char c in s) h = (h ^ c) * 16777619;
+        return h;
+    }
+}
