@@ -1,5 +1,5 @@
 # InSitu: `make demo` and `make test` are all a new machine needs (Debian 12, root or sudo).
-.PHONY: setup demo test bench fixtures clean
+.PHONY: setup demo test bench bench-data fixtures clean
 
 setup:
 	@bash scripts/setup.sh
@@ -12,6 +12,11 @@ test: setup
 
 bench: setup
 	/usr/bin/python3 bench/engine.py
+
+# Data pipeline: loader throughput next to training, and how hard the simulator is for a small CNN.
+bench-data: setup
+	dotnet bench/InSitu.Bench/bin/Release/net10.0/InSitu.Bench.dll loader
+	dotnet bench/InSitu.Bench/bin/Release/net10.0/InSitu.Bench.dll synth-difficulty
 
 # Regenerates the PyTorch parity fixtures (needs Debian's python3-torch, installed by setup).
 fixtures: setup

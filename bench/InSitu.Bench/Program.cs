@@ -7,6 +7,18 @@ using InSitu.Torch;
 using InSitu.Torch.NN;
 using InSitu.Torch.Optim;
 
+//   InSitu.Bench loader | synth-difficulty [...]: see LoaderBench.cs and SynthDifficulty.cs
+if (args.Length > 0 && !args[0].StartsWith('-'))
+{
+    var sub = new Dictionary<string, string>();
+    for (int i = 1; i + 1 < args.Length; i += 2) sub[args[i].TrimStart('-')] = args[i + 1];
+    return args[0] switch
+    {
+        "loader" => LoaderBench.Run(sub),
+        "synth-difficulty" => SynthDifficulty.Run(sub),
+        _ => throw new ArgumentException($"unknown benchmark '{args[0]}'"),
+    };
+}
 var opts = new Dictionary<string, string>();
 for (int i = 0; i + 1 < args.Length; i += 2) opts[args[i].TrimStart('-')] = args[i + 1];
 string model = opts.GetValueOrDefault("model", "paper"), phase = opts.GetValueOrDefault("phase", "train");
@@ -79,3 +91,4 @@ else
 double ips = batch * iters / seconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{{\"runtime\": \"insitu\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, \"threads\": {TorchRuntime.Threads}, \"seconds\": {seconds:F3}, \"max_rel_logit_deviation\": {maxDeviation:E2}}}"));
+return 0;

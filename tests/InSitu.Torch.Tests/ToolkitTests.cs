@@ -77,7 +77,43 @@ public class ToolkitTests : TempFolderTest
         Assert.Contains("bad.pt", Assert.Throws<TorchException>(() => other.Load(Path.Combine(dir, "bad.pt"))).Message);
     }
 
-    private static (int code, string output) RunCli(params string[] args)
+    [Fact]
+    public void VersionReportsEngineDeviceAndThreads()
+    {
+        var (code, output) = CliRunner.Run("--version");
+        Assert.Equal(0, code);
+        Assert.Contains("InSitu 0.1.0", output);
+        Assert.Contains("libtorch 1.13", output);
+        Assert.Contains("device: cpu", output);
+        Assert.Contains($"threads: {Environment.ProcessorCount}", output);
+    }
+
+    [Fact]
+    public void DemoWritesACompleteRunDirectory()
+    {
+        var outDir = Path.Combine(dir, "demo");
+        var (code, _) = CliRunner.Run("demo", "--out", outDir, "--epochs", "1", "--train-per-class", "4");
+        Assert.Equal(0, code);
+        foreach (var f in new[] { "config.json", "metrics.json", "manifest.csv", "model.pt", "report.html" })
+            Assert.True(File.Exists(Path.Combine(outDir, f)), $"{f} missing");
+        var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        var acc = metrics.RootElement.GetProperty("validation_accuracy").GetDouble();
+        Assert.InRange(acc, 0, 1);
+        Assert.Contains("<svg", File.ReadAllText(Path.Combine(outDir, "report.html")));
+    }
+
+    [Fact]
+    public void BadOptionsGiveAOneLineErrorNotACrash()
+    {
+        var (code, _) = CliRunner.Run("demo", "--out", Path.Combine(dir, "x"), "--epochs", "0");
+        Assert.Equal(1, code);
+    }
+}
+
+/// <summary>Runs the `insitu` command in-process and captures what it prints.</summary>
+internal static class CliRunner
+{
+    public static (int code, string output) Run(params string[] args)
     {
         var previous = Console.Out;
         var writer = new StringWriter();
@@ -91,37 +127,5 @@ public class ToolkitTests : TempFolderTest
         {
             Console.SetOut(previous);
         }
-    }
-
-    [Fact]
-    public void VersionReportsEngineDeviceAndThreads()
-    {
-        var (code, output) = RunCli("--version");
-        Assert.Equal(0, code);
-        Assert.Contains("InSitu 0.1.0", output);
-        Assert.Contains("libtorch 1.13", output);
-        Assert.Contains("device: cpu", output);
-        Assert.Contains($"threads: {Environment.ProcessorCount}", output);
-    }
-
-    [Fact]
-    public void DemoWritesACompleteRunDirectory()
-    {
-        var outDir = Path.Combine(dir, "demo");
-        var (code, _) = RunCli("demo", "--out", outDir, "--epochs", "1", "--train-per-class", "4");
-        Assert.Equal(0, code);
-        foreach (var f in new[] { "config.json", "metrics.json", "manifest.csv", "model.pt", "report.html" })
-            Assert.True(File.Exists(Path.Combine(outDir, f)), $"{f} missing");
-        var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
-        var acc = metrics.RootElement.GetProperty("validation_accuracy").GetDouble();
-        Assert.InRange(acc, 0, 1);
-        Assert.Contains("<svg", File.ReadAllText(Path.Combine(outDir, "report.html")));
-    }
-
-    [Fact]
-    public void BadOptionsGiveAOneLineErrorNotACrash()
-    {
-        var (code, _) = RunCli("demo", "--out", Path.Combine(dir, "x"), "--epochs", "0");
-        Assert.Equal(1, code);
     }
 }

@@ -51,9 +51,13 @@ public static class DatasetSimulator
         var random = new SimRandom((ulong)options.Seed * 0x51ED27UL + 17);
         int total = SynthOptions.PaperRangeCounts.Sum();
         var plan = new List<SynthImage>();
+        // images per range in the paper's proportions, rounded so that they add up exactly (largest remainder)
+        var exact = SynthOptions.PaperRangeCounts.Select(c => (double)options.Images * c / total).ToArray();
+        var targets = exact.Select(e => (int)Math.Floor(e)).ToArray();
+        foreach (int k in Enumerable.Range(0, 6).OrderByDescending(k => exact[k] - targets[k]).Take(options.Images - targets.Sum())) targets[k]++;
         for (int range = 1; range <= 6; range++)
         {
-            int target = (int)Math.Round((double)options.Images * SynthOptions.PaperRangeCounts[range - 1] / total);
+            int target = targets[range - 1];
             var bags = tables.Bags.Where(b => b.Range == range).ToList();
             Shuffle(bags, random);
             int have = 0;
