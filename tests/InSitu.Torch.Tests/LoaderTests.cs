@@ -238,6 +238,10 @@ public class FlyExpressImportTests : TempFolderTest
         Assert.Contains("vocabulary", Assert.Throws<InvalidDataException>(() =>
             FlyExpressBagImporter.Import(Path.Combine(dir, "bad2.csv"), images, dir, Path.Combine(dir, "terms.txt"))).Message);
 
+        File.WriteAllText(Path.Combine(dir, "bad3.csv"), "gene_stage,labels,imgs\nCG1_2,ventral nerve chord,a.jpg\n");
+        Assert.Contains("unknown term 'ventral nerve chord'", Assert.Throws<InvalidDataException>(() =>
+            FlyExpressBagImporter.Import(Path.Combine(dir, "bad3.csv"), images, dir, Path.Combine(dir, "terms.txt"))).Message);
+
         var (code, _) = CliRunner.Run("data", "import", images, "--flyexpress", Path.Combine(dir, "bags.csv"), "--terms", Path.Combine(dir, "terms.txt"), "--out", Path.Combine(dir, "m.csv"));
         Assert.Equal(0, code);
         Assert.Equal(4, Manifest.Load(Path.Combine(dir, "m.csv")).Rows.Count);

@@ -8,6 +8,7 @@ namespace InSitu.Data;
 /// bag's image file names. Lists may be Python/JSON lists or tuples ("('a', 'b')", "[1, 5]"), or ';'- or
 /// '|'-separated; a label list of bare numbers may also be space-separated. Numeric labels are term indices:
 /// with a vocabulary file (one term per line, line 1 = index 0) they become term names, else they stay numbers.
+/// With a vocabulary, a named label must be one of its terms.
 /// </summary>
 public static class FlyExpressBagImporter
 {
@@ -58,7 +59,10 @@ public static class FlyExpressBagImporter
 
     private static string Term(string label, string[]? vocabulary, string file, int line)
     {
-        if (vocabulary is null || !int.TryParse(label, NumberStyles.Integer, CultureInfo.InvariantCulture, out int index)) return label;
+        if (vocabulary is null) return label;
+        if (!int.TryParse(label, NumberStyles.Integer, CultureInfo.InvariantCulture, out int index))
+            return vocabulary.Contains(label, StringComparer.Ordinal) ? label
+                : throw new InvalidDataException($"{file}:{line}: unknown term '{label}': it is not in the vocabulary (fix the spelling or add it to the --terms file)");
         if (index < 0 || index >= vocabulary.Length)
             throw new InvalidDataException($"{file}:{line}: label {index} is outside the vocabulary's {vocabulary.Length} terms (indices 0..{vocabulary.Length - 1})");
         return vocabulary[index];
