@@ -3,13 +3,6 @@ namespace InSitu.Synthesis;
 /// <summary>A picture of the simulator: examples of every stage 1..17 in rows, each row labelled with its stage number.</summary>
 public static class StageGrid
 {
-    // 3x5 digit glyphs, one row of bits per line
-    private static readonly string[] Digits =
-    {
-        "111101101101111", "010110010010111", "111001111100111", "111001111001111", "101101111001001",
-        "111100111001111", "111100111101111", "111001001001001", "111101111101111", "111101111001111",
-    };
-
     /// <summary>HxWx3 bytes: <paramref name="perStage"/> examples per stage at half size, stages 1-9 left, 10-17 right.</summary>
     public static (byte[] pixels, int width, int height) Render(BdgpLabelTables tables, int perStage = 3, int seed = 1)
     {
@@ -25,7 +18,7 @@ public static class StageGrid
             var bags = tables.Bags.Where(b => b.Range == range && b.Terms.Count > 0).ToList();
             int panel = stage <= 9 ? 0 : 1, row = stage <= 9 ? stage - 1 : stage - 10;
             int ox = panel * (panelWidth + 12), oy = row * (ch + gap);
-            DrawNumber(pixels, width, ox + 2, oy + ch / 2 - 5, stage);
+            Reports.PixelFont.Draw(pixels, width, ox + 2, oy + ch / 2 - 5, stage.ToString(), 2);
             for (int k = 0; k < perStage; k++)
             {
                 var bag = bags[random.Int(bags.Count)];
@@ -44,23 +37,5 @@ public static class StageGrid
             }
         }
         return (pixels, width, height);
-    }
-
-    private static void DrawNumber(byte[] pixels, int width, int x, int y, int value)
-    {
-        var text = value.ToString();
-        for (int d = 0; d < text.Length; d++)
-        {
-            var glyph = Digits[text[d] - '0'];
-            for (int gy = 0; gy < 5; gy++)
-                for (int gx = 0; gx < 3; gx++)
-                    if (glyph[gy * 3 + gx] == '1')
-                        for (int sy = 0; sy < 2; sy++)
-                            for (int sx = 0; sx < 2; sx++)
-                            {
-                                int i = ((y + gy * 2 + sy) * width + x + d * 8 + gx * 2 + sx) * 3;
-                                pixels[i] = pixels[i + 1] = pixels[i + 2] = 0;
-                            }
-        }
     }
 }

@@ -22,10 +22,28 @@ public sealed class ClassifierTrainer
         (this.model, this.config, this.run) = (model, config, run);
     }
 
-    private sealed record Progress(int CompletedEpochs, List<EpochMetrics> History, double BestValidationAccuracy);
+    private sealed record Progress(int CompletedEpochs, List<EpochMetrics> History, double BestValidationAccuracy, int BestEpoch = 0)
+    {
+        public int Epochs(int configured) => Math.Min(CompletedEpochs, configured);
+    }
 
     /// <summary>Called after each batch with (epoch, batch, batches, running loss, images/s).</summary>
     public Action<int, int, int, double, double>? OnBatch { get; set; }
+
+    /// <summary>
+    /// The training loss of a batch (augmented images, labels) and the logits it scored; plain cross-entropy on
+    /// the model's output when not set. Methods with extra terms (the similarity loss) plug in here.
+    /// </summary>
+    public Func<Tensor, Tensor, (Tensor loss, Tensor logits)>? Loss { get; set; }
+
+    /// <summary>
+    /// Keep the weights of the epoch with the best validation accuracy (model selection on validation, never on
+    /// test): they are saved as best_model.pt whenever validation improves and loaded back at the end.
+    /// </summary>
+    public bool SelectBestOnValidation { get; set; } = true;
+
+    /// <summary>The epoch (1-based) whose weights the model holds after <see cref="Fit"/>.</summary>
+    public int SelectedEpoch { get; private set; }
 
     public List<EpochMetrics> Fit(Tensor trainImages, Tensor trainLabels, Tensor valImages, Tensor valLabels, bool resume)
     {
@@ -65,8 +83,7 @@ public sealed class ClassifierTrainer
                     var x = Augment(trainImages.IndexSelect(0, idx));
                     var y = trainLabels.IndexSelect(0, idx);
                     optimizer.ZeroGrad();
-                    var logits = model.Forward(x);
-                    var loss = F.CrossEntropy(logits, y);
+                    var (loss, logits) = Loss is { } custom ? custom(x, y) : CrossEntropy(x, y);
                     loss.Backward();
                     optimizer.Step();
                     lossSum += loss.Item() * idx.Size(0);
@@ -79,10 +96,27 @@ public sealed class ClassifierTrainer
             var metrics = new EpochMetrics(epoch + 1, lossSum / n, correct / n, valAcc, ips, optimizer.Groups[0].LearningRate);
             progress.History.Add(metrics);
             scheduler.Step();
-            progress = progress with { CompletedEpochs = epoch + 1, BestValidationAccuracy = Math.Max(progress.BestValidationAccuracy, valAcc) };
+            if (valAcc > progress.BestValidationAccuracy || progress.BestEpoch == 0)
+            {
+                if (SelectBestOnValidation) model.Save(run.File("best_model.pt"));
+                progress = progress with { BestValidationAccuracy = valAcc, BestEpoch = epoch + 1 };
+            }
+            progress = progress with { CompletedEpochs = epoch + 1 };
             SaveCheckpoint(optimizer, progress);
         }
+        SelectedEpoch = progress.Epochs(config.Epochs);
+        if (SelectBestOnValidation && File.Exists(run.File("best_model.pt")))
+        {
+            model.Load(run.File("best_model.pt"));
+            SelectedEpoch = progress.BestEpoch;
+        }
         return progress.History;
+    }
+
+    private (Tensor loss, Tensor logits) CrossEntropy(Tensor x, Tensor y)
+    {
+        var logits = model.Forward(x);
+        return (F.CrossEntropy(logits, y), logits);
     }
 
     private void SaveCheckpoint(Optimizer optimizer, Progress progress)

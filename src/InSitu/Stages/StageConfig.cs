@@ -1,0 +1,105 @@
+using System.Text.Json;
+using InSitu.Models;
+using InSitu.Reports;
+using InSitu.Training;
+
+namespace InSitu.Stages;
+
+/// <summary>
+/// Everything a precise-stage run depends on. The defaults are the paper's (METHODS.md section 1): its 4-block
+/// ResNet on grey 128x320 images, SGD lr 0.001 with x0.1 at epochs 20 and 30, batch 16, momentum 0.9, weight decay
+/// 5e-4, random horizontal and vertical flips, reference sets by the published code's rule (correct, top-1 minus
+/// top-2 logit margin > 3, k = 100). Any field can be overridden by a JSON file (--config); the resolved config is
+/// saved as config.json in the run directory.
+/// </summary>
+public sealed record StageConfig
+{
+    /// <summary>"paper" (4 residual blocks) or "resnet18" (the published code's CIFAR-style ResNet-18).</summary>
+    public string Model { get; init; } = "paper";
+    public int BaseWidth { get; init; } = 64;
+    public int Height { get; init; } = 128;
+    public int Width { get; init; } = 320;
+    public bool Gray { get; init; } = true;
+
+    /// <summary>Step 1: the coarse (stage range) model.</summary>
+    public TrainingConfig Coarse { get; init; } = Paper;
+    /// <summary>Training on the fine set: `plain` from scratch, `data` after step 1.</summary>
+    public TrainingConfig Fine { get; init; } = Paper;
+    /// <summary>Step 2: fine-tuning with L = L_CE + L_S.</summary>
+    public TrainingConfig Feature { get; init; } = Paper;
+
+    /// <summary>"margin" (published code: top-1 minus top-2 logit above <see cref="Margin"/>) or "probability" (paper: p_c above <see cref="Tau"/>).</summary>
+    public string ReferenceRule { get; init; } = "margin";
+    public double Margin { get; init; } = 3;
+    public double Tau { get; init; } = 0.9;
+    public int ReferenceSets { get; init; } = 100;
+
+    /// <summary>L2 strengths tried for the Gabor baseline's logistic regression; the best on validation is used.</summary>
+    public double[] GaborLambdas { get; init; } = { 1e-4, 1e-3, 1e-2, 1e-1, 1 };
+
+    /// <summary>Share of the fine training images held out for model selection when the manifest has no val split.</summary>
+    public double ValidationShare { get; init; } = 0.15;
+    /// <summary>Share of fine images for testing when the manifest has no splits (the paper: 30%).</summary>
+    public double TestShare { get; init; } = 0.3;
+
+    public static TrainingConfig Paper => new()
+    {
+        Epochs = 40, BatchSize = 16, LearningRate = 0.001, Momentum = 0.9, WeightDecay = 5e-4,
+        Milestones = new[] { 20, 30 }, Gamma = 0.1, FlipHorizontal = true, FlipVertical = true,
+    };
+
+    /// <summary>
+    /// A preset that runs the whole comparison in minutes on two cores: 32x80 grey images, width 16, a larger
+    /// learning rate and fewer epochs. It changes scale, not method.
+    /// </summary>
+    public static StageConfig Demo => new()
+    {
+        BaseWidth = 16, Height = 32, Width = 80, ReferenceSets = 100,
+        Coarse = Paper with { Epochs = 6, BatchSize = 32, LearningRate = 0.05, Milestones = new[] { 4 } },
+        Fine = Paper with { Epochs = 30, BatchSize = 32, LearningRate = 0.05, Milestones = new[] { 20 } },
+        Feature = Paper with { Epochs = 10, BatchSize = 32, LearningRate = 0.005, Milestones = new[] { 7 } },
+    };
+
+    public ResNetConfig Network(int classes) => Model switch
+    {
+        "paper" => ResNetConfig.Paper(Gray ? 1 : 3, classes, Height, Width, BaseWidth),
+        "resnet18" => ResNetConfig.CifarResNet18(Gray ? 1 : 3, classes, Height, Width, BaseWidth),
+        _ => throw new ArgumentException($"unknown model '{Model}': use paper or resnet18"),
+    };
+
+    public void Validate()
+    {
+        Network(14).FeatureGrid();
+        if (ReferenceRule is not ("margin" or "probability")) throw new ArgumentException($"reference_rule '{ReferenceRule}' must be margin or probability");
+        if (ReferenceSets < 1) throw new ArgumentException("reference_sets must be at least 1");
+        if (GaborLambdas.Length == 0) throw new ArgumentException("gabor_lambdas needs at least one value");
+        foreach (var (name, t) in new[] { ("coarse", Coarse), ("fine", Fine), ("feature", Feature) })
+            if (t.Epochs < 1 || t.BatchSize < 1 || t.LearningRate <= 0) throw new ArgumentException($"{name}: epochs, batch_size and learning_rate must be positive");
+    }
+
+    /// <summary>Reads overrides from a JSON file (snake_case names, e.g. {"fine": {"epochs": 20}}) on top of <paramref name="baseline"/>.</summary>
+    public static StageConfig Load(string file, StageConfig baseline)
+    {
+        if (!File.Exists(file)) throw new FileNotFoundException($"config file '{file}' does not exist", file);
+        // merge: serialise the baseline, overlay the file's fields, read back
+        var merged = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(baseline, RunDirectory.Json))!.AsObject();
+        System.Text.Json.Nodes.JsonNode? overlay;
+        try { overlay = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file)); }
+        catch (JsonException e) { throw new InvalidDataException($"{file}: not valid JSON ({e.Message})"); }
+        if (overlay is not System.Text.Json.Nodes.JsonObject o) throw new InvalidDataException($"{file}: expected a JSON object");
+        Merge(merged, o, file);
+        var config = merged.Deserialize<StageConfig>(RunDirectory.Json)!;
+        config.Validate();
+        return config;
+    }
+
+    private static void Merge(System.Text.Json.Nodes.JsonObject target, System.Text.Json.Nodes.JsonObject overlay, string file)
+    {
+        foreach (var (key, value) in overlay.ToList())
+        {
+            if (!target.ContainsKey(key)) throw new InvalidDataException($"{file}: unknown setting '{key}' (known: {string.Join(", ", target.Select(p => p.Key))})");
+            if (value is System.Text.Json.Nodes.JsonObject child && target[key] is System.Text.Json.Nodes.JsonObject existing) Merge(existing, child, file);
+            else target[key] = value?.DeepClone();
+        }
+    }
+}
