@@ -89,23 +89,33 @@ public class ToolkitTests : TempFolderTest
     }
 
     [Fact]
-    public void DemoWritesACompleteRunDirectory()
+    public void DemoSimulatesComparesAndWritesTheReport()
     {
         var outDir = Path.Combine(dir, "demo");
-        var (code, _) = CliRunner.Run("demo", "--out", outDir, "--epochs", "1", "--train-per-class", "4");
+        File.WriteAllText(Path.Combine(dir, "tiny.json"), "{\"base_width\": 4, \"coarse\": {\"epochs\": 1, \"milestones\": [1]}, " +
+            "\"fine\": {\"epochs\": 1, \"milestones\": [1]}, \"feature\": {\"epochs\": 1, \"milestones\": [1]}, \"reference_sets\": 3, \"gabor_lambdas\": [0.1]}");
+        var (code, output) = CliRunner.Run("demo", "--out", outDir, "--seeds", "2", "--per-stage", "6", "--coarse-factor", "1",
+            "--config", Path.Combine(dir, "tiny.json"), "--tables", Path.Combine(TestPaths.SharedData, "bdgp-annotations"));
         Assert.Equal(0, code);
-        foreach (var f in new[] { "config.json", "metrics.json", "manifest.csv", "model.pt", "report.html" })
+        foreach (var f in new[] { "config.json", "comparison.json", "comparison.md", "report.html", "data/manifest.csv" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), $"{f} missing");
-        var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
-        var acc = metrics.RootElement.GetProperty("validation_accuracy").GetDouble();
-        Assert.InRange(acc, 0, 1);
+        using var comparison = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")));
+        var methods = comparison.RootElement.GetProperty("methods").EnumerateArray().ToList();
+        Assert.Equal(new[] { "gabor", "plain", "data", "data+feature" }, methods.Select(m => m.GetProperty("method").GetString()));
+        foreach (var m in methods)
+        {
+            Assert.Equal(14, m.GetProperty("per_stage_accuracy").EnumerateObject().Count());
+            Assert.Equal(2, m.GetProperty("mean_per_stage_accuracy").GetProperty("by_seed").GetArrayLength());
+            Assert.InRange(m.GetProperty("mean_per_stage_accuracy").GetProperty("mean").GetDouble(), 0, 1);
+        }
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(outDir, "report.html")));
+        Assert.Contains("report.html", output);
     }
 
     [Fact]
     public void BadOptionsGiveAOneLineErrorNotACrash()
     {
-        var (code, _) = CliRunner.Run("demo", "--out", Path.Combine(dir, "x"), "--epochs", "0");
+        var (code, _) = CliRunner.Run("demo", "--out", Path.Combine(dir, "x"), "--per-stage", "2");
         Assert.Equal(1, code);
     }
 }

@@ -8,7 +8,9 @@ namespace InSitu.Reports;
 /// </summary>
 public sealed class RunDirectory
 {
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // NaN (e.g. the accuracy of a stage without test images) is written as "NaN", not refused
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public RunDirectory(string path)
     {
