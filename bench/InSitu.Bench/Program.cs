@@ -16,6 +16,7 @@ if (args.Length > 0 && !args[0].StartsWith('-'))
     {
         "loader" => LoaderBench.Run(sub),
         "synth-difficulty" => SynthDifficulty.Run(sub),
+        "stage-export" => StageExport.Run(sub),
         _ => throw new ArgumentException($"unknown benchmark '{args[0]}'"),
     };
 }
