@@ -81,7 +81,7 @@ public static class StageCommands
             {
                 ProgressTask? task = null;
                 string current = "";
-                comparison.Progress = (phase, epoch, epochs, batch, batches, loss, ips) =>
+                comparison.Progress = (phase, epoch, epochs, batch, batches, loss, acc, ips) =>
                 {
                     if (phase != current || task is null)
                     {
@@ -90,7 +90,7 @@ public static class StageCommands
                         current = phase;
                     }
                     task.Value = (epoch - 1) * batches + batch;
-                    task.Description = $"{phase} epoch {epoch}/{epochs} loss {loss:F3} {ips:F0} img/s";
+                    task.Description = $"{phase} epoch {epoch}/{epochs} loss {loss:F3} acc {100 * acc:F0}% {ips:F0} img/s";
                 };
                 result = comparison.Run(manifest, config, methods, seeds, outDir, resume);
                 task?.StopTask();
@@ -121,8 +121,13 @@ public static class StageCommands
 
     private static LoaderOptions Loader(StageConfig c) => new()
     {
-        Height = c.Height, Width = c.Width, Gray = c.Gray, BatchSize = 64,
-        Mean = c.Gray ? new[] { 0.5f } : new[] { 0.5f, 0.5f, 0.5f }, Std = c.Gray ? new[] { 0.25f } : new[] { 0.25f, 0.25f, 0.25f },
+        Height = c.Height,
+        Width = c.Width,
+        Gray = c.Gray,
+        BatchSize = 64,
+        MaxAspectChange = 0.15f,
+        Mean = c.Gray ? new[] { 0.5f } : new[] { 0.5f, 0.5f, 0.5f },
+        Std = c.Gray ? new[] { 0.25f } : new[] { 0.25f, 0.25f, 0.25f },
     };
 
     private static Command Evaluate(Func<Func<int>, int> guard)
@@ -182,25 +187,33 @@ public static class StageCommands
             int written = 0;
             net.Eval();
             net.FuseForInference();
-            using (var writer = new StreamWriter(tmp))
-            using (Autograd.InferenceMode())
+            try
             {
-                writer.WriteLine("path,stage,range," + string.Join(",", Enumerable.Range(4, 14).Select(s => $"p{s}")));
-                // batches stream through: memory stays bounded by the loader's prefetch, whatever the input size
-                foreach (var batch in loader.Epoch(0))
-                    using (batch)
-                    using (var scope = TorchRuntime.NewDisposeScope())
-                    {
-                        var p = net.Forward(batch.Images).Softmax(1).ToFloatArray();
-                        for (int i = 0; i < batch.Rows.Length; i++)
+                using (var writer = new StreamWriter(tmp))
+                using (Autograd.InferenceMode())
+                {
+                    writer.WriteLine("path,stage,range," + string.Join(",", Enumerable.Range(4, 14).Select(s => $"p{s}")));
+                    // batches stream through: memory stays bounded by the loader's prefetch, whatever the input size
+                    foreach (var batch in loader.Epoch(0))
+                        using (batch)
+                        using (var scope = TorchRuntime.NewDisposeScope())
                         {
-                            var probs = p.AsSpan(i * 14, 14).ToArray();
-                            int best = Array.IndexOf(probs, probs.Max()) + 4;
-                            writer.WriteLine(Csv.Line(new[] { m.FullPath(m.Rows[batch.Rows[i]]), best.ToString(CultureInfo.InvariantCulture), StageRanges.Of(best).ToString(CultureInfo.InvariantCulture) }
-                                .Concat(probs.Select(v => v.ToString("F5", CultureInfo.InvariantCulture)))));
-                            written++;
+                            var p = net.Forward(batch.Images).Softmax(1).ToFloatArray();
+                            for (int i = 0; i < batch.Rows.Length; i++)
+                            {
+                                var probs = p.AsSpan(i * 14, 14).ToArray();
+                                int best = Array.IndexOf(probs, probs.Max()) + 4;
+                                writer.WriteLine(Csv.Line(new[] { m.FullPath(m.Rows[batch.Rows[i]]), best.ToString(CultureInfo.InvariantCulture), StageRanges.Of(best).ToString(CultureInfo.InvariantCulture) }
+                                    .Concat(probs.Select(v => v.ToString("F5", CultureInfo.InvariantCulture)))));
+                                written++;
+                            }
                         }
-                    }
+                }
+            }
+            catch
+            {
+                File.Delete(tmp); // no half-written predictions left behind
+                throw;
             }
             File.Move(tmp, outFile, overwrite: true);
             AnsiConsole.MarkupLine($"predicted {written} images -> {Markup.Escape(outFile)}");

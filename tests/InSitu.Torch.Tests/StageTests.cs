@@ -169,6 +169,15 @@ public class StageMethodTests : TempFolderTest
         var probs = lines[1].Split(',').Skip(3).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(1.0, probs.Sum(), 3);
 
+        // an image of another shape (a raw photo) is refused, not squashed
+        var square = Path.Combine(dir, "square");
+        Directory.CreateDirectory(square);
+        using (var t = Tensor.FromArray(new byte[64 * 64 * 3], 64, 64, 3)) ImageIO.Write(Path.Combine(square, "raw.png"), t);
+        (code, _) = CliRunner.Run("stage", "predict", run, square, "--out", Path.Combine(dir, "square.csv"));
+        Assert.Equal(1, code);
+        Assert.False(File.Exists(Path.Combine(dir, "square.csv")));
+        Assert.False(File.Exists(Path.Combine(dir, "square.csv.tmp")));
+
         // a checkpoint that does not fit the architecture named in model.json
         var info = Path.Combine(run, "model.json");
         File.WriteAllText(info, File.ReadAllText(info).Replace("\"base_width\": 4", "\"base_width\": 8"));

@@ -19,6 +19,11 @@ public sealed record LoaderOptions
     public bool Shuffle { get; init; }
     public bool DropLast { get; init; }
     public int Seed { get; init; } = 1;
+    /// <summary>
+    /// When set, an image whose width/height ratio differs from the model's by more than this share is refused
+    /// rather than squashed (a raw photo fed to a model of standardised images).
+    /// </summary>
+    public float? MaxAspectChange { get; init; }
     /// <summary>Batches being prepared at once: each is one worker, and at most this many batches are held in memory.</summary>
     public int Prefetch { get; init; } = Math.Max(2, Environment.ProcessorCount);
 
@@ -160,6 +165,10 @@ public sealed class ImageBatchLoader
         if (hwc.DType != DType.UInt8) hwc = hwc.Cast(DType.Float32).Div(65535.0); // 16-bit
         if (hwc.Shape[0] != Options.Height || hwc.Shape[1] != Options.Width)
         {
+            double aspect = (double)hwc.Shape[1] / hwc.Shape[0], target = (double)Options.Width / Options.Height;
+            if (Options.MaxAspectChange is { } max && Math.Abs(aspect / target - 1) > max)
+                throw new TorchException($"image '{path}' is {hwc.Shape[1]}x{hwc.Shape[0]} but the model takes {Options.Width}x{Options.Height} " +
+                    "(another shape, not just another size); straighten and crop raw photos with `insitu data standardize` first");
             hwc = ImageIO.Resize(hwc.Contiguous(), Options.Height, Options.Width, interpolation: 3);
             if (hwc.Dim == 2) hwc = hwc.Unsqueeze(2);
         }

@@ -12,8 +12,8 @@ public sealed record MethodOutcome(
     string Method, int Seed, long[] Predicted, long[]? SimilarityPredicted, double ValidationAccuracy,
     Dictionary<string, List<EpochMetrics>> Curves, double Seconds, Dictionary<string, object> Notes);
 
-/// <summary>Training progress: (phase, epoch, epochs, batch, batches, running loss, images/s).</summary>
-public delegate void StageProgress(string phase, int epoch, int epochs, int batch, int batches, double loss, double imagesPerSecond);
+/// <summary>Training progress: (phase, epoch, epochs, batch, batches, running loss, running accuracy, images/s).</summary>
+public delegate void StageProgress(string phase, int epoch, int epochs, int batch, int batches, double loss, double accuracy, double imagesPerSecond);
 
 /// <summary>
 /// The four precise-stage methods on one shared training loop (<see cref="ClassifierTrainer"/>):
@@ -64,7 +64,7 @@ public sealed class StageMethods
         run.WriteJson("config.json", training with { Seed = _seed });
         var trainer = new ClassifierTrainer(net, training with { Seed = _seed }, run) { Loss = loss };
         int batches = (int)((x.Size(0) + training.BatchSize - 1) / training.BatchSize);
-        trainer.OnBatch = (epoch, b, total, l, ips) => Progress?.Invoke(phase, epoch + 1, training.Epochs, b, total, l, ips);
+        trainer.OnBatch = (epoch, b, total, l, acc, ips) => Progress?.Invoke(phase, epoch + 1, training.Epochs, b, total, l, acc, ips);
         var curve = trainer.Fit(x, y, vx, vy, _resume);
         net.Save(done);
         run.WriteJson("curve.json", curve);

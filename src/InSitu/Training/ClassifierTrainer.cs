@@ -27,8 +27,8 @@ public sealed class ClassifierTrainer
         public int Epochs(int configured) => Math.Min(CompletedEpochs, configured);
     }
 
-    /// <summary>Called after each batch with (epoch, batch, batches, running loss, images/s).</summary>
-    public Action<int, int, int, double, double>? OnBatch { get; set; }
+    /// <summary>Called after each batch with (epoch, batch, batches, running loss, running accuracy, images/s).</summary>
+    public Action<int, int, int, double, double, double>? OnBatch { get; set; }
 
     /// <summary>
     /// The training loss of a batch (augmented images, labels) and the logits it scored; plain cross-entropy on
@@ -88,7 +88,8 @@ public sealed class ClassifierTrainer
                     optimizer.Step();
                     lossSum += loss.Item() * idx.Size(0);
                     correct += logits.ArgMax(1).Eq(y).Sum().Item();
-                    OnBatch?.Invoke(epoch, b + 1, batches, lossSum / Math.Min(n, (b + 1L) * config.BatchSize), (b + 1.0) * config.BatchSize / sw.Elapsed.TotalSeconds);
+                    long seen = Math.Min(n, (b + 1L) * config.BatchSize);
+                    OnBatch?.Invoke(epoch, b + 1, batches, lossSum / seen, correct / seen, seen / sw.Elapsed.TotalSeconds);
                 }
             }
             double ips = n / sw.Elapsed.TotalSeconds;
