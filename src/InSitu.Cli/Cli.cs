@@ -27,6 +27,7 @@ public static class Cli
         root.Subcommands.Add(DataCommands.Build(Guard));
         root.Subcommands.Add(SynthCommand.Build(Guard));
         root.Subcommands.Add(StageCommands.Build(Guard));
+        foreach (var c in InterpretCommands.Build(Guard)) root.Subcommands.Add(c);
         return root;
     }
 

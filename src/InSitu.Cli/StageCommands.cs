@@ -61,15 +61,12 @@ public static class StageCommands
             var list = single ? new[] { pr.GetValue(method)! } : pr.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var outDir = Path.GetFullPath(pr.GetValue(output)!);
             var summaries = RunComparison(Manifest.Load(pr.GetValue(manifest)!), config, list, single ? 1 : pr.GetValue(seeds), outDir, pr.GetValue(resume));
-            if (single)
+            if (single && list[0] != "gabor")
                 new RunDirectory(outDir).WriteJson("model.json", new StageModelInfo(list[0], config, Path.Combine("seed-1", $"{StageMethods.Slug(list[0])}.model.pt")));
             return 0;
         }));
         return cmd;
     }
-
-    /// <summary>How `stage evaluate` and `stage predict` find a trained model.</summary>
-    public sealed record StageModelInfo(string Method, StageConfig Config, string Weights);
 
     internal static List<StageComparison.MethodSummary> RunComparison(Manifest manifest, StageConfig config, IReadOnlyList<string> methods, int seeds, string outDir, bool resume)
     {
@@ -100,21 +97,24 @@ public static class StageCommands
         return result!;
     }
 
-    private static (ResNet net, StageModelInfo info) LoadModel(string runDir)
+    /// <summary>A model from a `stage train` run directory (its model.json) or any *.model.json a comparison wrote.</summary>
+    internal static (ResNet net, StageModelInfo info) LoadModel(string path)
     {
-        var infoFile = Path.Combine(runDir, "model.json");
-        if (!File.Exists(infoFile)) throw new FileNotFoundException($"'{runDir}' is not a trained stage model (no model.json); train one with `insitu stage train`", infoFile);
+        var infoFile = File.Exists(path) && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? path : Path.Combine(path, "model.json");
+        if (!File.Exists(infoFile))
+            throw new FileNotFoundException($"'{path}' is not a trained stage model (no model.json); train one with `insitu stage train`, or pass a seed-N/METHOD.model.json of a comparison", infoFile);
         var info = System.Text.Json.JsonSerializer.Deserialize<StageModelInfo>(File.ReadAllText(infoFile), RunDirectory.Json)!;
-        if (info.Method == "gabor") throw new ArgumentException("a gabor run has no network to load; evaluate and predict work with plain, data and data+feature runs");
+        if (info.Method == "gabor") throw new ArgumentException("a gabor run has no network to load; evaluate, predict and explain work with plain, data and data+feature models");
         var net = new ResNet(info.Config.Network(14));
+        var weights = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(infoFile))!, info.Weights);
         try
         {
-            net.Load(Path.Combine(runDir, info.Weights));
+            net.Load(weights);
         }
         catch (Exception e) when (e is TorchException or KeyNotFoundException or ArgumentException)
         {
             net.Dispose();
-            throw new InvalidDataException($"the checkpoint in '{runDir}' does not fit a {info.Config.Model} network of width {info.Config.BaseWidth} for {info.Config.Height}x{info.Config.Width} images: {e.Message}");
+            throw new InvalidDataException($"the checkpoint '{weights}' does not fit a {info.Config.Model} network of width {info.Config.BaseWidth} for {info.Config.Height}x{info.Config.Width} images: {e.Message}");
         }
         return (net, info);
     }

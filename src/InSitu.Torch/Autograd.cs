@@ -134,6 +134,41 @@ public sealed class GradientHook : IDisposable
     }
 }
 
+/// <summary>
+/// Guided backpropagation (Springenberg et al.): while enabled on this thread, every ReLU output gets a hook that
+/// lets only positive gradients back through it; ReLU's own backward then keeps only where its input was positive.
+/// </summary>
+public static class GuidedBackprop
+{
+    [ThreadStatic] private static List<GradientHook>? hooks;
+
+    public static bool IsEnabled => hooks is not null;
+
+    /// <summary>Guided mode for the forward passes (and their backward) inside the returned scope.</summary>
+    public static IDisposable Enable()
+    {
+        if (hooks is not null) throw new InvalidOperationException("guided backpropagation is already enabled on this thread");
+        hooks = new List<GradientHook>();
+        return new Scope();
+    }
+
+    internal static void Observe(Tensor reluOutput)
+    {
+        if (hooks is not null && reluOutput.RequiresGrad) hooks.Add(reluOutput.RegisterHook(g => g.ClampMin(0)));
+    }
+
+    private sealed class Scope : IDisposable
+    {
+        public void Dispose()
+        {
+            var list = hooks;
+            hooks = null;
+            if (list is null) return;
+            foreach (var h in list) h.Dispose();
+        }
+    }
+}
+
 internal static class HookRegistry
 {
     [ThreadStatic] private static Exception? pending;

@@ -119,7 +119,8 @@ public class StageMethodTests : TempFolderTest
         var outDir = Path.Combine(dir, "run");
         var summaries = new StageComparison().Run(m, Tiny, StageMethods.Names, 1, outDir, resume: false);
         Assert.Equal(StageMethods.Names, summaries.Select(s => s.Method));
-        foreach (var f in new[] { "config.json", "comparison.json", "comparison.md", "report.html", "confusion-data_feature.png", "seed-1/data.model.pt" })
+        foreach (var f in new[] { "config.json", "comparison.json", "comparison.md", "report.html", "confusion-data_feature.png", "seed-1/data.model.pt",
+                     "seed-1/data_feature.model.json", "saliency-gallery.png", "gem-7-12.png", "gem-masked-7-12.png", "feature-maps.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
         Assert.NotNull(summaries[3].SimilarityMeanPerStage);
         // a finished run resumes without training again and gives the same numbers
@@ -168,6 +169,27 @@ public class StageMethodTests : TempFolderTest
         Assert.StartsWith("path,stage,range,p4,", lines[0]);
         var probs = lines[1].Split(',').Skip(3).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(1.0, probs.Sum(), 3);
+
+        // explanations and GEMs of the trained model
+        var images = Path.Combine(dir, "data", "images");
+        foreach (var method in new[] { "saliency", "guided", "gradcam", "features" })
+        {
+            (code, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(images, "000001.png"), "--method", method, "--out", Path.Combine(dir, "explain"));
+            Assert.Equal(0, code);
+        }
+        Assert.True(File.Exists(Path.Combine(dir, "explain", "000001.guided.overlay.png")));
+        Assert.True(File.Exists(Path.Combine(dir, "explain", "000000.features.png")));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "explain", "explanations.csv")).Length);
+        (code, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), "--method", "saliency", "--stage", "9", "--out", Path.Combine(dir, "explain9"));
+        Assert.Equal(0, code);
+        Assert.EndsWith(",9,000000.saliency.png,000000.saliency.overlay.png", File.ReadAllLines(Path.Combine(dir, "explain9", "explanations.csv"))[1]);
+        (code, _) = CliRunner.Run("explain", run, images, "--method", "sharpness", "--out", Path.Combine(dir, "x"));
+        Assert.Equal(1, code);
+        (code, _) = CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--masked", "--stages", "7-12", "--out", Path.Combine(dir, "gem"));
+        Assert.Equal(0, code);
+        foreach (var f in new[] { "gem.png", "gem-masked.png", "gems.json" }) Assert.True(File.Exists(Path.Combine(dir, "gem", f)), f);
+        (code, _) = CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--stages", "2-9", "--out", Path.Combine(dir, "gem2"));
+        Assert.Equal(1, code);
 
         // an image of another shape (a raw photo) is refused, not squashed
         var square = Path.Combine(dir, "square");

@@ -149,16 +149,28 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFusable
     /// <summary>F(x): the flattened pooled features that the head and the similarity loss read.</summary>
     public Tensor Features(Tensor x)
     {
+        using var scope = TorchRuntime.NewDisposeScope();
+        return scope.MoveToOuter(Pool(FeatureMap(x)));
+    }
+
+    /// <summary>The last residual stage's activation map, before pooling (what Grad-CAM weighs).</summary>
+    public Tensor FeatureMap(Tensor x)
+    {
         var s = x.Shape;
         if (s.Length != 4 || s[1] != Config.InChannels || s[2] != Config.Height || s[3] != Config.Width)
             throw new TorchException($"this model takes images [N, {Config.InChannels}, {Config.Height}, {Config.Width}], got {Tensor.FormatShape(s)}; " +
                 "resize the images or build the model for this size");
         using var scope = TorchRuntime.NewDisposeScope();
-        var y = bn1.Forward(conv1.Forward(x)).Relu();
+        var y = FirstLayer(x);
         foreach (var stage in stages) y = stage.Forward(y);
-        var pooled = F.AvgPool2d(y, new long[] { Config.PoolSize, Config.PoolSize });
-        return scope.MoveToOuter(pooled.Flatten(1));
+        return scope.MoveToOuter(y);
     }
+
+    /// <summary>The stem's responses, relu(bn1(conv1(x))): the first-layer feature maps.</summary>
+    public Tensor FirstLayer(Tensor x) => bn1.Forward(conv1.Forward(x)).Relu();
+
+    /// <summary>Pooled and flattened: F(x) from the activation map.</summary>
+    public Tensor Pool(Tensor featureMap) => F.AvgPool2d(featureMap, new long[] { Config.PoolSize, Config.PoolSize }).Flatten(1);
 
     public override Tensor Forward(Tensor x)
     {

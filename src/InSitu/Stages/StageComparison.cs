@@ -30,6 +30,7 @@ public sealed class StageComparison
         var run = new RunDirectory(outDir);
         run.WriteJson("config.json", new { config, methods, seeds, manifest = manifest.BaseDirectory });
         var outcomes = new List<(MethodOutcome outcome, StageEvaluation eval, StageEvaluation? similarity)>();
+        Manifest? firstTest = null;
         bool needCoarse = methods.Any(m => m.StartsWith("data", StringComparison.Ordinal));
         for (int seed = 1; seed <= seeds; seed++)
         {
@@ -37,6 +38,7 @@ public sealed class StageComparison
             Log?.Invoke($"seed {seed}: fine train {data.TrainX.Size(0)}, val {data.ValX.Size(0)}, test {data.TestX.Size(0)}" +
                 (data.CoarseX is null ? "" : $", coarse {data.CoarseX.Size(0)}"));
             var folder = run.Subfolder($"seed-{seed}");
+            if (seed == 1) firstTest = new Manifest(data.TestRows, manifest.BaseDirectory);
             var runner = new StageMethods(config, data, seed, folder, resume) { Progress = Progress };
             var truth = data.TestY.ToLongArray();
             foreach (var method in methods)
@@ -66,7 +68,7 @@ public sealed class StageComparison
             }),
         });
         run.WriteText("comparison.md", Markdown(summaries, seeds));
-        WriteReport(run, summaries, outcomes, seeds);
+        WriteReport(run, summaries, outcomes, seeds, firstTest!);
         return summaries;
     }
 
@@ -101,7 +103,8 @@ public sealed class StageComparison
     private static string Cell(double mean, double std, int seeds) =>
         double.IsNaN(mean) ? "" : seeds > 1 ? $"{100 * mean:F1} ± {100 * std:F1}" : $"{100 * mean:F1}";
 
-    private static void WriteReport(RunDirectory run, List<MethodSummary> summaries, List<(MethodOutcome outcome, StageEvaluation eval, StageEvaluation? similarity)> outcomes, int seeds)
+    private static void WriteReport(RunDirectory run, List<MethodSummary> summaries, List<(MethodOutcome outcome, StageEvaluation eval, StageEvaluation? similarity)> outcomes, int seeds,
+        Manifest firstTest)
     {
         var report = new HtmlReport("Precise stage prediction: method comparison");
         report.Paragraph($"Accuracy on the test split; model selection on validation only. {seeds} seed(s).");
@@ -130,6 +133,15 @@ public sealed class StageComparison
         report.Heading("Training curves (seed 1): validation accuracy per epoch");
         foreach (var o in outcomes.Where(o => o.outcome.Seed == 1 && o.outcome.Curves.Count > 0))
             report.LinePlot($"{o.outcome.Method}", "epoch", o.outcome.Curves.Select(c => (c.Key, (IReadOnlyList<double>)c.Value.Select(e => e.ValidationAccuracy).ToList())).ToList());
+        // interpretation of the most elaborate network method that ran
+        var network = new[] { "data+feature", "data", "plain" }.FirstOrDefault(m => summaries.Any(s => s.Method == m));
+        if (network is not null)
+        {
+            var info = System.Text.Json.JsonSerializer.Deserialize<StageModelInfo>(File.ReadAllText(Path.Combine(run.Path, "seed-1", $"{StageMethods.Slug(network)}.model.json")), RunDirectory.Json)!;
+            using var net = new Models.ResNet(info.Config.Network(14));
+            net.Load(Path.Combine(run.Path, "seed-1", info.Weights));
+            InterpretationFigures.Add(report, run, firstTest, net, info.Config, network);
+        }
         report.Save(run);
     }
 }

@@ -12,6 +12,9 @@ public sealed record MethodOutcome(
     string Method, int Seed, long[] Predicted, long[]? SimilarityPredicted, double ValidationAccuracy,
     Dictionary<string, List<EpochMetrics>> Curves, double Seconds, Dictionary<string, object> Notes);
 
+/// <summary>How a trained network is found again: its method, the config it was built with, and its weights (relative to this record's folder).</summary>
+public sealed record StageModelInfo(string Method, StageConfig Config, string Weights);
+
 /// <summary>Training progress: (phase, epoch, epochs, batch, batches, running loss, running accuracy, images/s).</summary>
 public delegate void StageProgress(string phase, int epoch, int epochs, int batch, int batches, double loss, double accuracy, double imagesPerSecond);
 
@@ -163,6 +166,7 @@ public sealed class StageMethods
         var predicted = ClassifierTrainer.Predict(net, _data.TestX, 64);
         double val = ClassifierTrainer.Accuracy(net, _data.ValX, _data.ValY, 64);
         net.Save(Path.Combine(_folder, $"{Slug(method)}.model.pt"));
+        new RunDirectory(_folder).WriteJson($"{Slug(method)}.model.json", new StageModelInfo(method, _config, $"{Slug(method)}.model.pt"));
         return new MethodOutcome(method, _seed, predicted, null, val, curves, watch.Elapsed.TotalSeconds, notes);
     }
 
