@@ -7,7 +7,7 @@ using InSitu.Torch;
 using InSitu.Torch.NN;
 using InSitu.Torch.Optim;
 
-//   InSitu.Bench loader | synth-difficulty [...]: see LoaderBench.cs and SynthDifficulty.cs
+//   InSitu.Bench loader | synth-difficulty | stage-export | explain [...]: see the file of each
 if (args.Length > 0 && !args[0].StartsWith('-'))
 {
     var sub = new Dictionary<string, string>();
@@ -17,6 +17,7 @@ if (args.Length > 0 && !args[0].StartsWith('-'))
         "loader" => LoaderBench.Run(sub),
         "synth-difficulty" => SynthDifficulty.Run(sub),
         "stage-export" => StageExport.Run(sub),
+        "explain" => ExplainBench.Run(sub),
         _ => throw new ArgumentException($"unknown benchmark '{args[0]}'"),
     };
 }

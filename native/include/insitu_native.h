@@ -32,6 +32,9 @@ IST_API const char* ist_last_error(void);
 /* runtime */
 IST_API int ist_version(char* torch_version, int torch_len, char* opencv_version, int opencv_len);
 IST_API int ist_set_num_threads(int n);
+/* Keeps allocations up to mmap_threshold bytes on the heap and lets up to trim_threshold bytes of free memory stay
+   there (glibc only; elsewhere a no-op that reports 0 in *applied). */
+IST_API int ist_tune_malloc(int64_t mmap_threshold, int64_t trim_threshold, int* applied);
 IST_API int ist_get_num_threads(int* n);
 IST_API int ist_manual_seed(uint64_t seed);
 IST_API int ist_set_deterministic(int enabled);

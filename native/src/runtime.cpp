@@ -5,6 +5,9 @@
 #include <torch/version.h>
 #include <torch/utils.h>
 #include <opencv2/core/version.hpp>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 extern "C" {
 
@@ -19,6 +22,19 @@ IST_API int ist_set_num_threads(int n) {
   return ist::guard([&] {
     if (n < 1) throw std::invalid_argument("thread count must be at least 1, got " + std::to_string(n));
     at::set_num_threads(n);
+  });
+}
+
+IST_API int ist_tune_malloc(int64_t mmap_threshold, int64_t trim_threshold, int* applied) {
+  return ist::guard([&] {
+    *applied = 0;
+#if defined(__GLIBC__)
+    if (mmap_threshold < 0 || trim_threshold < 0) throw std::invalid_argument("malloc thresholds must be non-negative");
+    if (mallopt(M_MMAP_THRESHOLD, static_cast<int>(std::min<int64_t>(mmap_threshold, INT32_MAX))) != 1 ||
+        mallopt(M_TRIM_THRESHOLD, static_cast<int>(std::min<int64_t>(trim_threshold, INT32_MAX))) != 1)
+      throw std::runtime_error("mallopt refused the thresholds");
+    *applied = 1;
+#endif
   });
 }
 

@@ -18,6 +18,12 @@ public static class InterpretCommands
         yield return Gem(guard);
     }
 
+    private static void Declare(Command cmd, Argument[] arguments, params Option[] options)
+    {
+        foreach (var a in arguments) cmd.Arguments.Add(a);
+        foreach (var o in options) cmd.Options.Add(o);
+    }
+
     /// <summary>Image files and folders (searched recursively) as a manifest.</summary>
     private static Manifest Images(IEnumerable<string> inputs)
     {
@@ -40,11 +46,7 @@ public static class InterpretCommands
         var method = new Option<string>("--method") { Description = "saliency, guided, gradcam or features", DefaultValueFactory = _ => "saliency" };
         var stage = new Option<int?>("--stage") { Description = "Explain this stage (4..17) instead of the predicted one" };
         var output = new Option<string>("--out") { Description = "Folder for the PNGs and explanations.csv", Required = true };
-        cmd.Arguments.Add(run);
-        cmd.Arguments.Add(images);
-        cmd.Options.Add(method);
-        cmd.Options.Add(stage);
-        cmd.Options.Add(output);
+        Declare(cmd, new Argument[] { run, images }, method, stage, output);
         cmd.SetAction(pr => guard(() =>
         {
             var m = pr.GetValue(method)!;
@@ -98,11 +100,7 @@ public static class InterpretCommands
         var output = new Option<string>("--out") { Description = "Folder for the GEM images and gems.json", Required = true };
         var masked = new Option<bool>("--masked") { Description = "Also masked GEMs: each image's stain weighted by its normalised saliency map" };
         var stages = new Option<string>("--stages") { Description = "Stages to draw, e.g. 7-12", DefaultValueFactory = _ => "4-17" };
-        cmd.Arguments.Add(run);
-        cmd.Arguments.Add(manifest);
-        cmd.Options.Add(output);
-        cmd.Options.Add(masked);
-        cmd.Options.Add(stages);
+        Declare(cmd, new Argument[] { run, manifest }, output, masked, stages);
         cmd.SetAction(pr => guard(() =>
         {
             var range = pr.GetValue(stages)!.Split('-');

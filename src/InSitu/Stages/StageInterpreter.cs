@@ -52,7 +52,7 @@ public sealed class StageInterpreter
     }
 
     /// <summary>Attribution maps (normalised per image, N x H*W) and the class explained per image, batch by batch.</summary>
-    public (float[][] maps, long[] classes) Explain(Tensor x, string method, long[]? classes = null, int batch = 32)
+    public (float[][] maps, long[] classes) Explain(Tensor x, string method, long[]? classes = null, int batch = 64)
     {
         if (!Methods.Contains(method)) throw new ArgumentException($"unknown method '{method}': use {string.Join(", ", Methods)}");
         var maps = new List<float[]>();
