@@ -34,6 +34,7 @@ public sealed class StageMethods
     private readonly int _seed;
     private readonly string _folder;
     private readonly bool _resume;
+    private readonly HashSet<string> _trained = new(); // phases finished by this runner: data+feature reuses data's
 
     public StageMethods(StageConfig config, StageData data, int seed, string folder, bool resume)
     {
@@ -59,7 +60,7 @@ public sealed class StageMethods
     {
         var run = Phase(phase);
         var done = run.File("model.pt");
-        if (_resume && File.Exists(done) && File.Exists(run.File("curve.json")))
+        if ((_resume || _trained.Contains(phase)) && File.Exists(done) && File.Exists(run.File("curve.json")))
         {
             net.Load(done);
             return System.Text.Json.JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(run.File("curve.json")), RunDirectory.Json)!;
@@ -71,6 +72,7 @@ public sealed class StageMethods
         var curve = trainer.Fit(x, y, vx, vy, _resume);
         net.Save(done);
         run.WriteJson("curve.json", curve);
+        _trained.Add(phase);
         return curve;
     }
 
