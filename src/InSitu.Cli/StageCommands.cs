@@ -119,16 +119,6 @@ public static class StageCommands
         return (net, info);
     }
 
-    private static LoaderOptions Loader(StageConfig c) => new()
-    {
-        Height = c.Height,
-        Width = c.Width,
-        Gray = c.Gray,
-        BatchSize = 64,
-        MaxAspectChange = 0.15f,
-        Mean = c.Gray ? new[] { 0.5f } : new[] { 0.5f, 0.5f, 0.5f },
-        Std = c.Gray ? new[] { 0.25f } : new[] { 0.25f, 0.25f, 0.25f },
-    };
 
     private static Command Evaluate(Func<Func<int>, int> guard)
     {
@@ -145,7 +135,7 @@ public static class StageCommands
             bool hasTest = m.Rows.Any(r => r.Split == "test");
             var rows = Enumerable.Range(0, m.Rows.Count).Where(i => m.Rows[i].Stage is >= 4 and <= 17 && (!hasTest || m.Rows[i].Split == "test")).ToList();
             if (rows.Count == 0) throw new InvalidDataException($"'{pr.GetValue(manifest)}' has no images with a precise stage 4..17 to evaluate on");
-            var (x, y) = StageData.LoadTensors(m, Loader(info.Config), rows, r => r.Stage!.Value - 4);
+            var (x, y) = StageData.LoadTensors(m, info.Config.Loader(), rows, r => r.Stage!.Value - 4);
             using (x)
             using (y)
             {
@@ -181,7 +171,7 @@ public static class StageCommands
                     .OrderBy(f => f, StringComparer.Ordinal).Select(f => new ManifestRow(Path.GetFullPath(f))), source)
                 : throw new FileNotFoundException($"'{source}' is neither a manifest (.csv) nor a folder", source);
             if (m.Rows.Count == 0) throw new InvalidDataException($"no images in '{source}'");
-            var loader = new ImageBatchLoader(m, Loader(info.Config));
+            var loader = new ImageBatchLoader(m, info.Config.Loader());
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
             var tmp = outFile + ".tmp";
             int written = 0;

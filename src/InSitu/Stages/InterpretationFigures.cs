@@ -21,7 +21,9 @@ public static class InterpretationFigures
         using var _ = x;
         var truth = test.Rows.Select(r => (long)r.Stage!.Value - 4).ToArray();
         var predicted = ClassifierTrainer.Predict(net, x, 64);
-        var correct = Enumerable.Range(0, truth.Length).Where(i => predicted[i] == truth[i]).Take(perKind).ToList();
+        // correct examples from as many different stages as possible
+        var correct = Enumerable.Range(0, truth.Length).Where(i => predicted[i] == truth[i]).GroupBy(i => truth[i])
+            .Select(g => g.First()).Take(perKind).ToList();
         var wrong = Enumerable.Range(0, truth.Length).Where(i => predicted[i] != truth[i]).Take(perKind).ToList();
         var chosen = correct.Concat(wrong).ToList();
         report.Heading($"Interpretation ({method}, seed 1, test images)");

@@ -60,6 +60,16 @@ public sealed record StageConfig
         Feature = Paper with { Epochs = 10, BatchSize = 32, LearningRate = 0.005, Milestones = new[] { 7 } },
     };
 
+    /// <summary>
+    /// How images become this model's input: its size, grey or RGB, scaled to [0, 1] then (x - 0.5) / 0.25; images
+    /// of another shape (aspect off by more than 15%) are refused rather than squashed.
+    /// </summary>
+    public Data.LoaderOptions Loader(int batchSize = 64) => new()
+    {
+        Height = Height, Width = Width, Gray = Gray, BatchSize = batchSize, MaxAspectChange = 0.15f,
+        Mean = Enumerable.Repeat(0.5f, Gray ? 1 : 3).ToArray(), Std = Enumerable.Repeat(0.25f, Gray ? 1 : 3).ToArray(),
+    };
+
     public ResNetConfig Network(int classes) => Model switch
     {
         "paper" => ResNetConfig.Paper(Gray ? 1 : 3, classes, Height, Width, BaseWidth),

@@ -46,8 +46,7 @@ public sealed class StageData : IDisposable
             if (coarse.Count == 0)
                 throw new InvalidDataException("the 'data' methods need images labelled with a stage range only (column 'range', no 'stage'); the manifest has none");
         }
-        var options = new LoaderOptions { Height = config.Height, Width = config.Width, Gray = config.Gray, BatchSize = 64, MaxAspectChange = 0.15f,
-            Mean = config.Gray ? new[] { 0.5f } : new[] { 0.5f, 0.5f, 0.5f }, Std = config.Gray ? new[] { 0.25f } : new[] { 0.25f, 0.25f, 0.25f } };
+        var options = config.Loader();
         (Tensor x, Tensor y) Load(List<int> rows, Func<ManifestRow, long> label) => LoadTensors(m, options, rows, label);
         var (trX, trY) = Load(train, r => r.Stage!.Value - 4);
         var (vX, vY) = Load(val, r => r.Stage!.Value - 4);

@@ -30,11 +30,7 @@ public sealed class StageInterpreter
     /// <summary>Model input (N x C x H x W) and colour pictures at the model's size for the given manifest rows.</summary>
     public (Tensor x, List<Picture> colour) Load(Manifest m, IReadOnlyList<int> rows)
     {
-        var options = new LoaderOptions
-        {
-            Height = _config.Height, Width = _config.Width, Gray = _config.Gray, BatchSize = 64, MaxAspectChange = 0.15f,
-            Mean = _config.Gray ? new[] { 0.5f } : new[] { 0.5f, 0.5f, 0.5f }, Std = _config.Gray ? new[] { 0.25f } : new[] { 0.25f, 0.25f, 0.25f },
-        };
+        var options = _config.Loader();
         var (x, y) = StageData.LoadTensors(m, options, rows, _ => 0);
         y.Dispose();
         var colour = new Picture[rows.Count];
