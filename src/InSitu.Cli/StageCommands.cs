@@ -119,7 +119,6 @@ public static class StageCommands
         return (net, info);
     }
 
-
     private static Command Evaluate(Func<Func<int>, int> guard)
     {
         var cmd = new Command("evaluate", "Evaluate a trained model on the precisely staged images of a manifest (its test split, if it has one)");
