@@ -56,15 +56,26 @@ public static class ImageIO
         }
     }
 
-    /// <summary>Writes HxW or HxWxC (1, 3 or 4 channels, RGB order) uint8, or int32 as 16-bit; format from the extension.</summary>
+    /// <summary>
+    /// Writes HxW or HxWxC (1, 3 or 4 channels, RGB order) uint8, or int32 as 16-bit; format from the extension.
+    /// Atomic: the image is written beside the target and moved into place, so an interrupted run never leaves a
+    /// half-written file under the final name.
+    /// </summary>
     public static void Write(string path, Tensor image)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(dir)) throw new TorchException($"cannot write image '{path}': folder '{dir}' does not exist");
         if (!IsImageFile(path)) throw new TorchException($"cannot write image '{path}': use a .png, .jpg, .bmp or .tif name");
-        if (Native.ist_image_write(path, image.Handle) != 0)
-            throw new TorchException($"cannot write image '{path}': {Native.LastError()}");
+        // the temporary name keeps the extension, which tells OpenCV the format
+        var tmp = Path.Combine(dir, "." + Path.GetFileNameWithoutExtension(path) + ".tmp" + Path.GetExtension(path));
+        if (Native.ist_image_write(tmp, image.Handle) != 0)
+        {
+            var error = Native.LastError();
+            File.Delete(tmp);
+            throw new TorchException($"cannot write image '{path}': {error}");
+        }
         GC.KeepAlive(image);
+        File.Move(tmp, path, overwrite: true);
     }
 
     /// <summary>Resizes HxWxC uint8/float32 pixels (interpolation: 0 nearest, 1 linear, 2 cubic, 3 area).</summary>

@@ -22,24 +22,8 @@ public sealed record StageDemo(int PerStage = 40, int CoarseFactor = 10, int See
         if (missing.Count > 0) throw new InvalidOperationException($"the simulator drew too few images of stage(s) {string.Join(", ", missing)}");
         var all = finePlan.Select(p => (p, fine: true)).Concat(coarsePlan.Select(p => (p, fine: false)))
             .Select((x, i) => (image: x.p with { Index = i }, x.fine)).ToList();
-        var images = Path.Combine(folder, "images");
-        Directory.CreateDirectory(images);
-        int done = 0;
-        Parallel.ForEach(all, item =>
-        {
-            var path = Path.Combine(images, $"{item.image.Index:D6}.png");
-            if (!File.Exists(path))
-            {
-                var px = DatasetSimulator.RenderStandard(item.image, options);
-                using var t = Torch.Tensor.FromArray(px, options.Height, options.Width, 3);
-                var tmp = Path.Combine(images, $".{item.image.Index:D6}.tmp.png");
-                Torch.ImageIO.Write(tmp, t);
-                File.Move(tmp, path, overwrite: true);
-            }
-            progress?.Invoke(Interlocked.Increment(ref done));
-        });
-        var rows = all.Select(x => new ManifestRow($"images/{x.image.Index:D6}.png", Stage: x.fine ? x.image.Stage : null, Range: x.image.Bag.Range,
-            Gene: x.image.Bag.Gene, View: "lateral", Terms: x.image.Bag.Terms, Bag: $"{x.image.Bag.Gene}_{x.image.Bag.Range}")).ToList();
+        var ext = DatasetSimulator.WriteImages(all.Select(x => x.image).ToList(), options, Path.Combine(folder, "images"), skipExisting: true, progress);
+        var rows = all.Select(x => DatasetSimulator.Row(x.image, ext, withStage: x.fine)).ToList();
         var manifest = new Manifest(rows, folder);
         manifest.Save(Path.Combine(folder, "manifest.csv"));
         return manifest;

@@ -158,33 +158,41 @@ public static class DatasetSimulator
     {
         var watch = Stopwatch.StartNew();
         var plan = Plan(tables, options);
-        var images = Path.Combine(outDir, "images");
-        Directory.CreateDirectory(images);
-        string ext = options.Raw ? ".jpg" : ".png";
-        int done = 0;
-        Parallel.ForEach(plan, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, img =>
-        {
-            int w = options.Raw ? options.RawWidth : options.Width, h = options.Raw ? options.RawHeight : options.Height;
-            var pixels = options.Raw ? RenderRaw(img, options).pixels : RenderStandard(img, options);
-            using var t = Tensor.FromArray(pixels, h, w, 3);
-            WriteAtomically(Path.Combine(images, $"{img.Index:D6}{ext}"), t);
-            int n = Interlocked.Increment(ref done);
-            progress?.Invoke(n);
-        });
-        var rows = plan.Select(p => new ManifestRow($"images/{p.Index:D6}{ext}", Stage: p.Stage, Range: p.Bag.Range, Gene: p.Bag.Gene,
-            View: "lateral", Terms: p.Bag.Terms, Bag: $"{p.Bag.Gene}_{p.Bag.Range}")).ToList();
-        var manifest = new Manifest(rows, outDir);
+        var ext = WriteImages(plan, options, Path.Combine(outDir, "images"), skipExisting: false, progress);
+        var manifest = new Manifest(plan.Select(p => Row(p, ext)), outDir);
         var manifestPath = Path.Combine(outDir, "manifest.csv");
         manifest.Save(manifestPath);
         return new Result(manifest, manifestPath, plan.Count, watch.Elapsed.TotalSeconds);
     }
 
-    private static void WriteAtomically(string path, Tensor image)
+    /// <summary>
+    /// Renders planned images in parallel into images/NNNNNN.png (raw: .jpg), keeping files already there when
+    /// asked (a resumed run); returns the extension used.
+    /// </summary>
+    public static string WriteImages(IReadOnlyList<SynthImage> plan, SynthOptions options, string folder, bool skipExisting, Action<int>? progress = null)
     {
-        var tmp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileNameWithoutExtension(path) + ".tmp" + Path.GetExtension(path));
-        ImageIO.Write(tmp, image);
-        File.Move(tmp, path, overwrite: true);
+        Directory.CreateDirectory(folder);
+        string ext = options.Raw ? ".jpg" : ".png";
+        int w = options.Raw ? options.RawWidth : options.Width, h = options.Raw ? options.RawHeight : options.Height;
+        int done = 0;
+        Parallel.ForEach(plan, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, img =>
+        {
+            var path = Path.Combine(folder, $"{img.Index:D6}{ext}");
+            if (!skipExisting || !File.Exists(path))
+            {
+                var pixels = options.Raw ? RenderRaw(img, options).pixels : RenderStandard(img, options);
+                using var t = Tensor.FromArray(pixels, h, w, 3);
+                ImageIO.Write(path, t);
+            }
+            progress?.Invoke(Interlocked.Increment(ref done));
+        });
+        return ext;
     }
+
+    /// <summary>The manifest row of a planned image: all its labels, the precise stage unless <paramref name="withStage"/> is false.</summary>
+    public static ManifestRow Row(SynthImage p, string ext, bool withStage = true) =>
+        new($"images/{p.Index:D6}{ext}", Stage: withStage ? p.Stage : null, Range: p.Bag.Range, Gene: p.Bag.Gene,
+            View: "lateral", Terms: p.Bag.Terms, Bag: $"{p.Bag.Gene}_{p.Bag.Range}");
 
     private static void Shuffle<T>(IList<T> list, SimRandom r)
     {
