@@ -16,7 +16,7 @@ static class LoaderBench
 {
     public static int Run(Dictionary<string, string> opts)
     {
-        var tables = BdgpLabelTables.Load(opts.GetValueOrDefault("tables") ?? BdgpLabelTables.Find() ?? throw new FileNotFoundException("pass --tables"));
+        var tables = BdgpLabelTables.LoadOrFind(opts.GetValueOrDefault("tables"));
         int n = int.Parse(opts.GetValueOrDefault("images", "256")), steps = int.Parse(opts.GetValueOrDefault("steps", "6"));
         var dir = Path.Combine(Path.GetTempPath(), $"insitu-loader-bench-{Environment.ProcessId}");
         try

@@ -17,7 +17,7 @@ static class SynthDifficulty
 {
     public static int Run(Dictionary<string, string> opts)
     {
-        var tables = BdgpLabelTables.Load(opts.GetValueOrDefault("tables") ?? BdgpLabelTables.Find() ?? throw new FileNotFoundException("pass --tables"));
+        var tables = BdgpLabelTables.LoadOrFind(opts.GetValueOrDefault("tables"));
         int epochs = int.Parse(opts.GetValueOrDefault("epochs", "20")), seed = int.Parse(opts.GetValueOrDefault("seed", "1"));
         int perStageTrain = 60, perStageTest = 40;
         var options = new SynthOptions(36908, seed);

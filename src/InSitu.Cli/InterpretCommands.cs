@@ -24,20 +24,6 @@ public static class InterpretCommands
         foreach (var o in options) cmd.Options.Add(o);
     }
 
-    /// <summary>Image files and folders (searched recursively) as a manifest.</summary>
-    private static Manifest Images(IEnumerable<string> inputs)
-    {
-        var files = new List<string>();
-        foreach (var input in inputs)
-        {
-            if (Directory.Exists(input)) files.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(ImageIO.IsImageFile).Order(StringComparer.Ordinal));
-            else if (File.Exists(input)) files.Add(input);
-            else throw new FileNotFoundException($"'{input}' is neither an image nor a folder", input);
-        }
-        if (files.Count == 0) throw new InvalidDataException("no images given (PNG, JPEG, BMP or TIFF files or folders of them)");
-        return new Manifest(files.Select(f => new ManifestRow(Path.GetFullPath(f))), Directory.GetCurrentDirectory());
-    }
-
     private static Command Explain(Func<Func<int>, int> guard)
     {
         var cmd = new Command("explain", "Attribution maps of a stage model: saliency (d o_c / d x), guided backpropagation, Grad-CAM, or first-layer feature maps next to log-Gabor responses");
@@ -54,7 +40,7 @@ public static class InterpretCommands
             if (pr.GetValue(stage) is { } st && st is < 4 or > 17) throw new ArgumentException("--stage must be a precise stage 4..17");
             var (net, info) = StageCommands.LoadModel(pr.GetValue(run)!);
             using var _ = net;
-            var manifest = Images(pr.GetValue(images)!);
+            var manifest = ImageInputs.Load(pr.GetValue(images)!);
             var interpreter = new StageInterpreter(net, info.Config);
             var outDir = Path.GetFullPath(pr.GetValue(output)!);
             Directory.CreateDirectory(outDir);

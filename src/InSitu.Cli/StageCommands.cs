@@ -165,10 +165,7 @@ public static class StageCommands
             var (net, info) = LoadModel(pr.GetValue(run)!);
             using var _ = net;
             var source = pr.GetValue(input)!;
-            Manifest m = File.Exists(source) && source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Manifest.Load(source)
-                : Directory.Exists(source) ? new Manifest(Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(ImageIO.IsImageFile)
-                    .OrderBy(f => f, StringComparer.Ordinal).Select(f => new ManifestRow(Path.GetFullPath(f))), source)
-                : throw new FileNotFoundException($"'{source}' is neither a manifest (.csv) nor a folder", source);
+            var m = ImageInputs.Load(new[] { source });
             if (m.Rows.Count == 0) throw new InvalidDataException($"no images in '{source}'");
             var loader = new ImageBatchLoader(m, info.Config.Loader());
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
@@ -226,9 +223,7 @@ public static class StageCommands
         {
             if (pr.GetValue(perStage) < 6) throw new ArgumentException("--per-stage must be at least 6 (train, validation and test need images of every stage)");
             if (pr.GetValue(factor) < 1) throw new ArgumentException("--coarse-factor must be at least 1");
-            var tablesDir = pr.GetValue(tables) ?? BdgpLabelTables.Find()
-                ?? throw new FileNotFoundException("the BDGP label tables were not found; pass --tables FOLDER or set INSITU_BDGP_TABLES");
-            var labels = BdgpLabelTables.Load(tablesDir);
+            var labels = BdgpLabelTables.LoadOrFind(pr.GetValue(tables));
             var dir = Path.GetFullPath(pr.GetValue(outDir)!);
             var demo = new StageDemo(pr.GetValue(perStage), pr.GetValue(factor));
             var config = pr.GetValue(ConfigOption) is { } file ? StageConfig.Load(file, StageConfig.Demo) : StageConfig.Demo;

@@ -22,9 +22,7 @@ public static class SynthCommand
         foreach (var o in new Option[] { outDir, preset, count, seed, raw, jitter, tables, grid }) cmd.Options.Add(o);
         cmd.SetAction(pr => guard(() =>
         {
-            var tablesDir = pr.GetValue(tables) ?? BdgpLabelTables.Find()
-                ?? throw new FileNotFoundException("the BDGP label tables were not found; pass --tables FOLDER (the folder with standard_images.csv and standard_annotations.csv) or set INSITU_BDGP_TABLES");
-            var labels = BdgpLabelTables.Load(tablesDir);
+            var labels = BdgpLabelTables.LoadOrFind(pr.GetValue(tables));
             var options = SynthOptions.FromPreset(pr.GetValue(preset)!, pr.GetValue(seed), pr.GetValue(raw)) with { DevelopmentalJitter = pr.GetValue(jitter) };
             if (pr.GetValue(count) is { } n)
             {
@@ -44,7 +42,7 @@ public static class SynthCommand
             Reports.RunDirectory.AtomicWrite(Path.Combine(dir, "synth.json"), System.Text.Json.JsonSerializer.Serialize(new
             {
                 preset = pr.GetValue(preset), options.Images, options.Seed, options.Raw, options.DevelopmentalJitter,
-                tables = Path.GetFullPath(tablesDir), seconds = Math.Round(result!.Seconds, 2),
+                tables = Path.GetFullPath(labels.Folder), seconds = Math.Round(result!.Seconds, 2),
             }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             if (pr.GetValue(grid))
             {

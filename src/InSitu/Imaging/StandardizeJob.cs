@@ -15,7 +15,7 @@ public static class StandardizeJob
 
     public static Result Run(string input, string outDir, EmbryoStandardizer standardizer, Action<int, int>? progress = null)
     {
-        var source = LoadInput(input);
+        var source = ImageInputs.Load(new[] { input });
         var images = Path.Combine(outDir, "images");
         Directory.CreateDirectory(images);
         var outputs = new ManifestRow?[source.Rows.Count];
@@ -43,10 +43,7 @@ public static class StandardizeJob
                 }
                 var name = $"{i:D6}_{Path.GetFileNameWithoutExtension(path)}.png";
                 using var t = Tensor.FromArray(result.Pixels!, result.Height, result.Width, result.Channels);
-                var target = Path.Combine(images, name);
-                var tmp = Path.Combine(images, "." + name + ".tmp.png");
-                ImageIO.Write(tmp, t);
-                File.Move(tmp, target, overwrite: true);
+                ImageIO.Write(Path.Combine(images, name), t);
                 outputs[i] = row with { Path = Path.Combine("images", name) };
             }
             catch (TorchException e)
@@ -65,16 +62,5 @@ public static class StandardizeJob
         RunDirectory.AtomicWrite(Path.Combine(outDir, "failures.csv"),
             "path,reason\n" + string.Concat(failed.Select(f => Csv.Line(new[] { f.Item1, f.Item2 }) + "\n")));
         return new Result(source.Rows.Count, manifest.Rows.Count, failed, manifestPath);
-    }
-
-    /// <summary>A manifest CSV as it is, or every image file under a folder (labels none).</summary>
-    private static Manifest LoadInput(string input)
-    {
-        if (File.Exists(input) && input.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return Manifest.Load(input);
-        if (!Directory.Exists(input)) throw new FileNotFoundException($"'{input}' is neither a manifest (.csv) nor a folder of images", input);
-        var files = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(ImageIO.IsImageFile)
-            .OrderBy(f => f, StringComparer.Ordinal).Select(f => new ManifestRow(Path.GetFullPath(f))).ToList();
-        if (files.Count == 0) throw new InvalidDataException($"no images (PNG, JPEG, BMP, TIFF) under '{input}'");
-        return new Manifest(files, input);
     }
 }

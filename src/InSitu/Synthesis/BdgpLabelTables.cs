@@ -50,6 +50,11 @@ public sealed class BdgpLabelTables
         return new BdgpLabelTables(bags, folder);
     }
 
+    /// <summary>The tables in <paramref name="folder"/>, or where <see cref="Find"/> finds them when no folder is named.</summary>
+    public static BdgpLabelTables LoadOrFind(string? folder) =>
+        Load(folder ?? Find() ?? throw new FileNotFoundException("the BDGP label tables were not found; pass --tables FOLDER (the folder with " +
+            $"{ImagesTable} and {AnnotationsTable}, e.g. ../shared/data/bdgp-annotations) or set INSITU_BDGP_TABLES"));
+
     /// <summary>
     /// Where the tables are when the user names none: $INSITU_BDGP_TABLES, else shared/data/bdgp-annotations or
     /// ../shared/data/bdgp-annotations above the current folder or the program's folder.
