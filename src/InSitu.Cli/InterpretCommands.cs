@@ -38,7 +38,7 @@ public static class InterpretCommands
             var m = pr.GetValue(method)!;
             if (m != "features" && !StageInterpreter.Methods.Contains(m)) throw new ArgumentException($"unknown method '{m}': use saliency, guided, gradcam or features");
             if (pr.GetValue(stage) is { } st && st is < 4 or > 17) throw new ArgumentException("--stage must be a precise stage 4..17");
-            var (net, info) = StageCommands.LoadModel(pr.GetValue(run)!);
+            var (net, info) = StageModelInfo.Load(pr.GetValue(run)!);
             using var _ = net;
             var manifest = ImageInputs.Load(pr.GetValue(images)!);
             var interpreter = new StageInterpreter(net, info.Config);
@@ -92,7 +92,7 @@ public static class InterpretCommands
             var range = pr.GetValue(stages)!.Split('-');
             if (range.Length != 2 || !int.TryParse(range[0], out int lo) || !int.TryParse(range[1], out int hi) || lo < 4 || hi > 17 || lo > hi)
                 throw new ArgumentException("--stages takes a range of precise stages such as 7-12 (within 4-17)");
-            var (net, info) = StageCommands.LoadModel(pr.GetValue(run)!);
+            var (net, info) = StageModelInfo.Load(pr.GetValue(run)!);
             using var _ = net;
             var m = Manifest.Load(pr.GetValue(manifest)!);
             var interpreter = new StageInterpreter(net, info.Config);

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using InSitu.Data;
 using InSitu.Evaluation;
-using InSitu.Models;
 using InSitu.Reports;
 using InSitu.Stages;
 using InSitu.Synthesis;
@@ -97,28 +96,6 @@ public static class StageCommands
         return result!;
     }
 
-    /// <summary>A model from a `stage train` run directory (its model.json) or any *.model.json a comparison wrote.</summary>
-    internal static (ResNet net, StageModelInfo info) LoadModel(string path)
-    {
-        var infoFile = File.Exists(path) && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? path : Path.Combine(path, "model.json");
-        if (!File.Exists(infoFile))
-            throw new FileNotFoundException($"'{path}' is not a trained stage model (no model.json); train one with `insitu stage train`, or pass a seed-N/METHOD.model.json of a comparison", infoFile);
-        var info = System.Text.Json.JsonSerializer.Deserialize<StageModelInfo>(File.ReadAllText(infoFile), RunDirectory.Json)!;
-        if (info.Method == "gabor") throw new ArgumentException("a gabor run has no network to load; evaluate, predict and explain work with plain, data and data+feature models");
-        var net = new ResNet(info.Config.Network(14));
-        var weights = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(infoFile))!, info.Weights);
-        try
-        {
-            net.Load(weights);
-        }
-        catch (Exception e) when (e is TorchException or KeyNotFoundException or ArgumentException)
-        {
-            net.Dispose();
-            throw new InvalidDataException($"the checkpoint '{weights}' does not fit a {info.Config.Model} network of width {info.Config.BaseWidth} for {info.Config.Height}x{info.Config.Width} images: {e.Message}");
-        }
-        return (net, info);
-    }
-
     private static Command Evaluate(Func<Func<int>, int> guard)
     {
         var cmd = new Command("evaluate", "Evaluate a trained model on the precisely staged images of a manifest (its test split, if it has one)");
@@ -128,7 +105,7 @@ public static class StageCommands
         cmd.Arguments.Add(manifest);
         cmd.SetAction(pr => guard(() =>
         {
-            var (net, info) = LoadModel(pr.GetValue(run)!);
+            var (net, info) = StageModelInfo.Load(pr.GetValue(run)!);
             using var _ = net;
             var m = Manifest.Load(pr.GetValue(manifest)!);
             bool hasTest = m.Rows.Any(r => r.Split == "test");
@@ -162,7 +139,7 @@ public static class StageCommands
         cmd.Options.Add(output);
         cmd.SetAction(pr => guard(() =>
         {
-            var (net, info) = LoadModel(pr.GetValue(run)!);
+            var (net, info) = StageModelInfo.Load(pr.GetValue(run)!);
             using var _ = net;
             var source = pr.GetValue(input)!;
             var m = ImageInputs.Load(new[] { source });

@@ -137,10 +137,8 @@ public sealed class StageComparison
         var network = new[] { "data+feature", "data", "plain" }.FirstOrDefault(m => summaries.Any(s => s.Method == m));
         if (network is not null)
         {
-            var info = System.Text.Json.JsonSerializer.Deserialize<StageModelInfo>(File.ReadAllText(Path.Combine(run.Path, "seed-1", $"{StageMethods.Slug(network)}.model.json")), RunDirectory.Json)!;
-            using var net = new Models.ResNet(info.Config.Network(14));
-            net.Load(Path.Combine(run.Path, "seed-1", info.Weights));
-            InterpretationFigures.Add(report, run, firstTest, net, info.Config, network);
+            var (net, info) = StageModelInfo.Load(Path.Combine(run.Path, "seed-1", $"{StageMethods.Slug(network)}.model.json"));
+            using (net) InterpretationFigures.Add(report, run, firstTest, net, info.Config, network);
         }
         report.Save(run);
     }

@@ -12,8 +12,6 @@ public sealed record MethodOutcome(
     string Method, int Seed, long[] Predicted, long[]? SimilarityPredicted, double ValidationAccuracy,
     Dictionary<string, List<EpochMetrics>> Curves, double Seconds, Dictionary<string, object> Notes);
 
-/// <summary>How a trained network is found again: its method, the config it was built with, and its weights (relative to this record's folder).</summary>
-public sealed record StageModelInfo(string Method, StageConfig Config, string Weights);
 
 /// <summary>Training progress: (phase, epoch, epochs, batch, batches, running loss, running accuracy, images/s).</summary>
 public delegate void StageProgress(string phase, int epoch, int epochs, int batch, int batches, double loss, double accuracy, double imagesPerSecond);
