@@ -73,35 +73,13 @@ public static class Augmentation
         return dst;
     }
 
-    /// <summary>Separable Gaussian blur of each plane of a CxHxW image (edges clamped).</summary>
+    /// <summary>Gaussian blur of each plane of a CxHxW image.</summary>
     public static float[] BlurChannels(float[] src, int channels, int height, int width, float sigma)
     {
-        int radius = Math.Max(1, (int)MathF.Ceiling(2.5f * sigma));
-        var k = new float[2 * radius + 1];
-        float sum = 0;
-        for (int i = -radius; i <= radius; i++) sum += k[i + radius] = MathF.Exp(-i * i / (2 * sigma * sigma));
-        for (int i = 0; i < k.Length; i++) k[i] /= sum;
-        var tmp = new float[src.Length];
         var dst = new float[src.Length];
         int plane = height * width;
         for (int c = 0; c < channels; c++)
-        {
-            int o = c * plane;
-            for (int y = 0; y < height; y++)
-                for (int x = 0; x < width; x++)
-                {
-                    float acc = 0;
-                    for (int j = -radius; j <= radius; j++) acc += k[j + radius] * src[o + y * width + Math.Clamp(x + j, 0, width - 1)];
-                    tmp[o + y * width + x] = acc;
-                }
-            for (int y = 0; y < height; y++)
-                for (int j = -radius; j <= radius; j++)
-                {
-                    int sy = Math.Clamp(y + j, 0, height - 1);
-                    float w = k[j + radius];
-                    for (int x = 0; x < width; x++) dst[o + y * width + x] += w * tmp[o + sy * width + x];
-                }
-        }
+            Imaging.GaussianBlur.Apply(src, dst, c * plane, width, height, 1, sigma);
         return dst;
     }
 }

@@ -195,45 +195,12 @@ public static class EmbryoRenderer
         return top + fy * (bottom - top);
     }
 
-    /// <summary>Separable Gaussian blur of an interleaved RGB float image (edges clamped).</summary>
+    /// <summary>Gaussian blur of an interleaved RGB float image (below sigma 0.2 a copy).</summary>
     public static float[] Blur(float[] src, int width, int height, float sigma)
     {
         if (sigma < 0.2f) return (float[])src.Clone();
-        int radius = Math.Max(1, (int)MathF.Ceiling(2.5f * sigma));
-        var k = new float[2 * radius + 1];
-        float sum = 0;
-        for (int i = -radius; i <= radius; i++) sum += k[i + radius] = MathF.Exp(-i * i / (2 * sigma * sigma));
-        for (int i = 0; i < k.Length; i++) k[i] /= sum;
-        var tmp = new float[src.Length];
         var dst = new float[src.Length];
-        // rows: the image padded by clamping, so the inner loop needs no bounds logic
-        var row = new float[(width + 2 * radius) * 3];
-        for (int y = 0; y < height; y++)
-        {
-            int o = y * width * 3;
-            for (int x = -radius; x < width + radius; x++)
-            {
-                int sx = Math.Clamp(x, 0, width - 1);
-                for (int c = 0; c < 3; c++) row[(x + radius) * 3 + c] = src[o + sx * 3 + c];
-            }
-            for (int x = 0; x < width * 3; x++)
-            {
-                float acc = 0;
-                for (int j = 0; j < k.Length; j++) acc += k[j] * row[x + j * 3];
-                tmp[o + x] = acc;
-            }
-        }
-        int stride = width * 3;
-        for (int y = 0; y < height; y++)
-        {
-            int o = y * stride;
-            for (int j = 0; j < k.Length; j++)
-            {
-                int sy = Math.Clamp(y + j - radius, 0, height - 1) * stride;
-                float w = k[j];
-                for (int x = 0; x < stride; x++) dst[o + x] += w * tmp[sy + x];
-            }
-        }
+        Imaging.GaussianBlur.Apply(src, dst, 0, width, height, 3, sigma);
         return dst;
     }
 }
