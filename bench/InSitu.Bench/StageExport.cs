@@ -14,10 +14,7 @@ static class StageExport
         var manifest = Manifest.Load(opts["manifest"]);
         // the run's resolved config: {"config": {...}, "methods": ..., ...}
         var run = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(opts["config"]))!;
-        var tmp = Path.GetTempFileName();
-        File.WriteAllText(tmp, run["config"]!.ToJsonString());
-        var config = StageConfig.Load(tmp, new StageConfig());
-        File.Delete(tmp);
+        var config = StageConfig.FromJson(run["config"]!.ToJsonString(), new StageConfig(), opts["config"]);
         int seed = int.Parse(opts.GetValueOrDefault("seed", "1"));
         using var data = StageData.Load(manifest, config, seed, needCoarse: true);
         Serialization.Save(new List<(string, Tensor)>

@@ -32,10 +32,8 @@ public static class SimilarityLoss
     {
         using var scope = TorchRuntime.NewDisposeScope();
         // referenceFeatures: (k * ls) x D in set-major order
-        long d = referenceFeatures.Size(1);
         var sims = F.Normalize(features, dim: 1).MatMul(F.Normalize(referenceFeatures, dim: 1).T()); // B x (k*ls)
         var perClass = sims.View(features.Size(0), -1, classes).Mean(1);                            // B x ls
-        _ = d;
         return scope.MoveToOuter(perClass);
     }
 }

@@ -91,13 +91,19 @@ public sealed record StageConfig
     public static StageConfig Load(string file, StageConfig baseline)
     {
         if (!File.Exists(file)) throw new FileNotFoundException($"config file '{file}' does not exist", file);
-        // merge: serialise the baseline, overlay the file's fields, read back
+        return FromJson(File.ReadAllText(file), baseline, file);
+    }
+
+    /// <summary>Overrides from JSON text on top of <paramref name="baseline"/>; <paramref name="source"/> names it in errors.</summary>
+    public static StageConfig FromJson(string json, StageConfig baseline, string source)
+    {
+        // merge: serialise the baseline, overlay the given fields, read back
         var merged = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(baseline, RunDirectory.Json))!.AsObject();
         System.Text.Json.Nodes.JsonNode? overlay;
-        try { overlay = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file)); }
-        catch (JsonException e) { throw new InvalidDataException($"{file}: not valid JSON ({e.Message})"); }
-        if (overlay is not System.Text.Json.Nodes.JsonObject o) throw new InvalidDataException($"{file}: expected a JSON object");
-        Merge(merged, o, file);
+        try { overlay = System.Text.Json.Nodes.JsonNode.Parse(json); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON ({e.Message})"); }
+        if (overlay is not System.Text.Json.Nodes.JsonObject o) throw new InvalidDataException($"{source}: expected a JSON object");
+        Merge(merged, o, source);
         var config = merged.Deserialize<StageConfig>(RunDirectory.Json)!;
         config.Validate();
         return config;

@@ -22,10 +22,7 @@ public sealed class ClassifierTrainer
         (this.model, this.config, this.run) = (model, config, run);
     }
 
-    private sealed record Progress(int CompletedEpochs, List<EpochMetrics> History, double BestValidationAccuracy, int BestEpoch = 0)
-    {
-        public int Epochs(int configured) => Math.Min(CompletedEpochs, configured);
-    }
+    private sealed record Progress(int CompletedEpochs, List<EpochMetrics> History, double BestValidationAccuracy, int BestEpoch = 0);
 
     /// <summary>Called after each batch with (epoch, batch, batches, running loss, running accuracy, images/s).</summary>
     public Action<int, int, int, double, double, double>? OnBatch { get; set; }
@@ -41,9 +38,6 @@ public sealed class ClassifierTrainer
     /// test): they are saved as best_model.pt whenever validation improves and loaded back at the end.
     /// </summary>
     public bool SelectBestOnValidation { get; set; } = true;
-
-    /// <summary>The epoch (1-based) whose weights the model holds after <see cref="Fit"/>.</summary>
-    public int SelectedEpoch { get; private set; }
 
     public List<EpochMetrics> Fit(Tensor trainImages, Tensor trainLabels, Tensor valImages, Tensor valLabels, bool resume)
     {
@@ -105,12 +99,7 @@ public sealed class ClassifierTrainer
             progress = progress with { CompletedEpochs = epoch + 1 };
             SaveCheckpoint(optimizer, progress);
         }
-        SelectedEpoch = progress.Epochs(config.Epochs);
-        if (SelectBestOnValidation && File.Exists(run.File("best_model.pt")))
-        {
-            model.Load(run.File("best_model.pt"));
-            SelectedEpoch = progress.BestEpoch;
-        }
+        if (SelectBestOnValidation && File.Exists(run.File("best_model.pt"))) model.Load(run.File("best_model.pt"));
         return progress.History;
     }
 
