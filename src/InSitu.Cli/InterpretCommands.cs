@@ -98,7 +98,7 @@ public static class InterpretCommands
             var interpreter = new StageInterpreter(net, info.Config);
             var (x, colour) = interpreter.Load(m, Enumerable.Range(0, m.Rows.Count).ToList());
             ExpressionMaps predicted, maskedMaps, truth;
-            using (x) (predicted, maskedMaps, truth) = interpreter.Gems(x, colour, m.Rows.Select(r => r.Stage).ToList());
+            using (x) (predicted, maskedMaps, truth) = interpreter.Gems(x, colour, m.Rows.Select(r => r.Stage).ToList(), pr.GetValue(masked));
             var outDir = Path.GetFullPath(pr.GetValue(output)!);
             Directory.CreateDirectory(outDir);
             var shown = Enumerable.Range(lo, hi - lo + 1).ToList();

@@ -19,15 +19,8 @@ public sealed class ReferenceSetBuilder
         float[] logits;
         model.Eval();
         using (Autograd.InferenceMode())
-        {
-            var parts = new List<float>();
-            for (long s = 0; s < images.Size(0); s += 64)
-            {
-                using var scope = TorchRuntime.NewDisposeScope();
-                parts.AddRange(model.Forward(images.Narrow(0, s, Math.Min(64, images.Size(0) - s))).ToFloatArray());
-            }
-            logits = parts.ToArray();
-        }
+        using (var output = StageMethods.Batched(model.Forward, images))
+            logits = output.ToFloatArray();
         var y = labels.ToLongArray();
         int n = y.Length;
         var candidates = Enumerable.Range(0, classes).Select(_ => new List<int>()).ToArray();

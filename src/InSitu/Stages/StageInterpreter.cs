@@ -72,10 +72,17 @@ public sealed class StageInterpreter
         return (maps.ToArray(), used.ToArray());
     }
 
-    /// <summary>GEMs by predicted stage (plain and saliency-masked) and by true stage where known.</summary>
-    public (ExpressionMaps predicted, ExpressionMaps masked, ExpressionMaps truth) Gems(Tensor x, IReadOnlyList<Picture> colour, IReadOnlyList<int?> trueStages)
+    /// <summary>
+    /// GEMs by predicted stage and by true stage where known, and, when <paramref name="masked"/>, by predicted stage
+    /// weighted by saliency (left empty otherwise: saliency costs a backward pass per image).
+    /// </summary>
+    public (ExpressionMaps predicted, ExpressionMaps masked, ExpressionMaps truth) Gems(Tensor x, IReadOnlyList<Picture> colour, IReadOnlyList<int?> trueStages,
+        bool masked = true)
     {
-        var (saliency, predicted) = Explain(x, "saliency");
+        float[][]? saliency = null;
+        long[] predicted;
+        if (masked) (saliency, predicted) = Explain(x, "saliency");
+        else predicted = Training.ClassifierTrainer.Predict(_net, x, 64);
         int w = _config.Width, h = _config.Height;
         var gems = (new ExpressionMaps(w, h), new ExpressionMaps(w, h), new ExpressionMaps(w, h));
         for (int i = 0; i < colour.Count; i++)
@@ -83,7 +90,7 @@ public sealed class StageInterpreter
             var active = Stain.Active(colour[i].Pixels, w, h);
             int stage = (int)predicted[i] + 4;
             gems.Item1.Add(stage, active);
-            gems.Item2.Add(stage, active, saliency[i]);
+            if (saliency is not null) gems.Item2.Add(stage, active, saliency[i]);
             if (trueStages[i] is { } t) gems.Item3.Add(t, active);
         }
         return gems;

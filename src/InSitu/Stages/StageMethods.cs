@@ -154,11 +154,13 @@ public sealed class StageMethods
         return Outcome("data+feature", net, curves, watch, notes) with { SimilarityPredicted = similarity };
     }
 
-    private static Tensor Batched(Func<Tensor, Tensor> f, Tensor x)
+    /// <summary>f applied to x in batches of 64, concatenated (bounded peak memory for large sets).</summary>
+    internal static Tensor Batched(Func<Tensor, Tensor> f, Tensor x)
     {
+        using var scope = TorchRuntime.NewDisposeScope();
         var parts = new List<Tensor>();
         for (long s = 0; s < x.Size(0); s += 64) parts.Add(f(x.Narrow(0, s, Math.Min(64, x.Size(0) - s))));
-        return Tensor.Cat(parts);
+        return scope.MoveToOuter(Tensor.Cat(parts));
     }
 
     private MethodOutcome Outcome(string method, ResNet net, Dictionary<string, List<EpochMetrics>> curves, Stopwatch watch, Dictionary<string, object> notes)
