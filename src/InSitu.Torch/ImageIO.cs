@@ -33,6 +33,14 @@ public static class ImageIO
         }
     }
 
+    /// <summary>HxWx3 uint8 RGB whatever the file holds: grey is expanded, 16-bit scaled to 8 bits (for colour analysis and display).</summary>
+    public static Tensor ReadRgb8(string path)
+    {
+        var img = Read(path, ImageMode.Color);
+        if (img.DType == DType.UInt8) return img;
+        using (img) return img.Div(257.0).Cast(DType.UInt8);
+    }
+
     /// <summary>
     /// OpenCV silently pads a truncated JPEG with grey; a JPEG must end with its EOI marker (FF D9), and a PNG with
     /// its IEND chunk, or the file is reported instead of yielding wrong pixels.

@@ -29,9 +29,9 @@ public static class StandardizeJob
             {
                 byte[] pixels;
                 int w, h, c;
-                using (var img = ImageIO.Read(path, ImageMode.Color))
+                using (var img = ImageIO.ReadRgb8(path))
                 {
-                    using var bytes = img.DType == DType.UInt8 ? img.Contiguous() : img.Div(257.0).Cast(DType.UInt8);
+                    using var bytes = img.Contiguous();
                     (h, w, c) = ((int)bytes.Shape[0], (int)bytes.Shape[1], bytes.Dim == 3 ? (int)bytes.Shape[2] : 1);
                     pixels = bytes.ToArray<byte>();
                 }

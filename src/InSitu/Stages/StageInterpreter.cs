@@ -41,8 +41,7 @@ public sealed class StageInterpreter
     private Picture Colour(string path)
     {
         using var scope = TorchRuntime.NewDisposeScope();
-        var img = ImageIO.Read(path, ImageMode.Color);
-        if (img.DType != DType.UInt8) img = img.Div(257.0).Cast(DType.UInt8);
+        var img = ImageIO.ReadRgb8(path);
         if (img.Shape[0] != _config.Height || img.Shape[1] != _config.Width) img = ImageIO.Resize(img, _config.Height, _config.Width, interpolation: 3);
         return new Picture(img.Contiguous().ToArray<byte>(), _config.Width, _config.Height);
     }
