@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using InSitu.Common;
 using InSitu.Interpretation;
 using InSitu.Models;
-using InSitu.Stages;
+using InSitu.Workflows.Stages;
 using InSitu.Torch;
 using InSitu.Training;
 
@@ -25,8 +26,8 @@ static class ExplainBench
         var interpreter = new StageInterpreter(net, config);
         // rounds interleave the four measurements (the engine speeds up over its first calls); medians are reported
         int rounds = int.Parse(opts.GetValueOrDefault("rounds", "5"));
-        var actions = new Dictionary<string, Action> { ["inference"] = () => ClassifierTrainer.Predict(net, x, 32) };
-        foreach (var m in StageInterpreter.Methods) actions[m] = () => interpreter.Explain(x, m);
+        var actions = new Dictionary<string, Action> { ["inference"] = () => Inference.Classify(net, x, 32) };
+        foreach (var m in Enum.GetValues<AttributionMethod>()) actions[EnumNames.Name(m)] = () => interpreter.Explain(x, m);
         var times = actions.Keys.ToDictionary(k => k, _ => new List<double>());
         for (int r = 0; r < rounds; r++)
             foreach (var (name, action) in actions)
@@ -37,7 +38,7 @@ static class ExplainBench
             }
         double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
         double inference = Median(times["inference"]);
-        var seconds = StageInterpreter.Methods.ToDictionary(m => m, m => Median(times[m]));
+        var seconds = Enum.GetValues<AttributionMethod>().Select(EnumNames.Name).ToDictionary(m => m, m => Median(times[m]));
         var parts = new List<string>
         {
             FormattableString.Invariant($"\"preset\": \"{opts.GetValueOrDefault("preset", "demo")}\", \"images\": {n}, \"size\": \"{config.Height}x{config.Width}\", \"threads\": {TorchRuntime.Threads}"),

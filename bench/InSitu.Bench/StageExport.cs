@@ -1,6 +1,7 @@
 using InSitu.Data;
-using InSitu.Stages;
+using InSitu.Workflows.Stages;
 using InSitu.Torch;
+using InSitu.Training;
 
 /// <summary>
 /// Writes the exact tensors one seed of `insitu stage compare` trains and tests on (same manifest, split, size and
@@ -16,13 +17,22 @@ static class StageExport
         var run = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(opts["config"]))!;
         var config = StageConfig.FromJson(run["config"]!.ToJsonString(), new StageConfig(), opts["config"]);
         int seed = int.Parse(opts.GetValueOrDefault("seed", "1"));
-        using var data = StageData.Load(manifest, config, seed, needCoarse: true);
-        Serialization.Save(new List<(string, Tensor)>
+        var data = StageData.Load(manifest, config, seed, needCoarse: true);
+        var tensors = new List<(string, Tensor)>();
+        void Add(string name, IReadOnlyList<int> rows, Func<ManifestRow, long> label)
         {
-            ("train_x", data.TrainX), ("train_y", data.TrainY), ("val_x", data.ValX), ("val_y", data.ValY),
-            ("test_x", data.TestX), ("test_y", data.TestY), ("coarse_x", data.CoarseX!), ("coarse_y", data.CoarseY!),
-        }, opts["out"]);
-        Console.WriteLine($"exported train {data.TrainX.Size(0)}, val {data.ValX.Size(0)}, test {data.TestX.Size(0)}, coarse {data.CoarseX!.Size(0)} -> {opts["out"]}");
+            var loader = data.Evaluation(rows, label);
+            tensors.Add(($"{name}_x", Inference.Images(loader)));
+            var labels = rows.Select(i => label(manifest.Rows[i])).ToArray();
+            tensors.Add(($"{name}_y", Tensor.FromArray(labels, labels.Length)));
+        }
+        Add("train", data.Train, StageData.FineLabel);
+        Add("val", data.Val, StageData.FineLabel);
+        Add("test", data.Test, StageData.FineLabel);
+        Add("coarse", data.Coarse!, StageData.RangeLabel);
+        Serialization.Save(tensors, opts["out"]);
+        Console.WriteLine($"exported train {data.Train.Count}, val {data.Val.Count}, test {data.Test.Count}, coarse {data.Coarse!.Count} -> {opts["out"]}");
+        foreach (var (_, t) in tensors) t.Dispose();
         return 0;
     }
 }

@@ -44,18 +44,19 @@ static class SynthDifficulty
             FlipHorizontal = false, FlipVertical = false, Seed = seed,
         };
         var runDir = Path.Combine(Path.GetTempPath(), $"insitu-synth-difficulty-{Environment.ProcessId}");
-        var trainer = new ClassifierTrainer(net, config, new RunDirectory(runDir));
+        var task = new ClassificationTask(net, new TensorBatchSource(xTest, yTest, 64, shuffle: false));
+        var trainer = new Trainer<ImageBatch>(task, new TensorBatchSource(xTrain, yTrain, config.BatchSize, seed: seed), config, new RunDirectory(runDir));
         watch.Restart();
-        var metrics = trainer.Fit(xTrain, yTrain, xTest, yTest, resume: false);
+        var metrics = trainer.Fit(resume: false);
         Directory.Delete(runDir, true);
-        double best = metrics.Max(m => m.ValidationAccuracy), last = metrics[^1].ValidationAccuracy;
+        double best = metrics.Max(m => m.Selection), last = metrics[^1].Selection;
         var outFile = opts.GetValueOrDefault("out", "bench/results/synth_difficulty.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
         var json = string.Create(CultureInfo.InvariantCulture,
             $"{{\"model\": \"paper ResNet width 16, grey 64x160\", \"train_per_stage\": {perStageTrain}, \"test_per_stage\": {perStageTest}, " +
             $"\"epochs\": {epochs}, \"seed\": {seed}, \"jitter\": {options.DevelopmentalJitter}, \"final_test_accuracy\": {last:F4}, \"best_epoch_test_accuracy\": {best:F4}, " +
             $"\"train_accuracy\": {metrics[^1].TrainAccuracy:F4}, \"train_seconds\": {watch.Elapsed.TotalSeconds:F0}, " +
-            $"\"per_epoch_test_accuracy\": [{string.Join(", ", metrics.Select(m => m.ValidationAccuracy.ToString("F4", CultureInfo.InvariantCulture)))}]}}");
+            $"\"per_epoch_test_accuracy\": [{string.Join(", ", metrics.Select(m => m.Selection.ToString("F4", CultureInfo.InvariantCulture)))}]}}");
         File.WriteAllText(outFile, json + "\n");
         Console.WriteLine(json);
         return 0;

@@ -137,13 +137,13 @@ public static class DataCommands
             if (w < 16 || h < 16) throw new ArgumentException("--width and --height must be at least 16");
             var standardizer = new InSitu.Imaging.EmbryoStandardizer { Width = w, Height = h };
             var dir = Path.GetFullPath(pr.GetValue(output)!);
-            InSitu.Imaging.StandardizeJob.Result? result = null;
+            Data.StandardizeJob.Result? result = null;
             AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("standardizing");
-                    result = InSitu.Imaging.StandardizeJob.Run(pr.GetValue(input)!, dir, standardizer, (done, total) => { task.MaxValue = total; task.Value = done; });
+                    result = Data.StandardizeJob.Run(pr.GetValue(input)!, dir, standardizer, (done, total) => { task.MaxValue = total; task.Value = done; });
                 });
             foreach (var (path, reason) in result!.Failures.Take(20))
                 AnsiConsole.MarkupLine($"[yellow]not standardized[/] {Markup.Escape(path)}: {Markup.Escape(reason)}");

@@ -1,12 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using InSitu.Data;
-using InSitu.Evaluation;
 using InSitu.Reports;
-using InSitu.Stages;
+using InSitu.Workflows.Stages;
 using InSitu.Synthesis;
-using InSitu.Torch;
-using InSitu.Training;
 using Spectre.Console;
 
 namespace InSitu.Cli;
@@ -47,7 +44,7 @@ public static class StageCommands
             : new Command("compare", "Run gabor, plain, data and data+feature on one dataset over N seeds: comparison.json/.md and report.html");
         var manifest = new Argument<string>("manifest") { Description = "Manifest CSV: images with 'stage' are the fine set, images with only 'range' the coarse set" };
         var output = new Option<string>("--out") { Description = "Run directory", Required = true };
-        var method = new Option<string>("--method") { Description = "gabor, plain, data or data+feature", DefaultValueFactory = _ => "data+feature" };
+        var method = new Option<string>("--method") { Description = string.Join(", ", StageMethods.Names), DefaultValueFactory = _ => StageMethods.DataFeature.Name };
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods", DefaultValueFactory = _ => string.Join(",", StageMethods.Names) };
         var seeds = new Option<int>("--seeds") { Description = "Repeat with seeds 1..N and report mean ± std", DefaultValueFactory = _ => 1 };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from its checkpoints" };
@@ -57,40 +54,57 @@ public static class StageCommands
         cmd.SetAction(pr => guard(() =>
         {
             var config = ResolveConfig(pr);
-            var list = single ? new[] { pr.GetValue(method)! } : pr.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var outDir = Path.GetFullPath(pr.GetValue(output)!);
-            var summaries = RunComparison(Manifest.Load(pr.GetValue(manifest)!), config, list, single ? 1 : pr.GetValue(seeds), outDir, pr.GetValue(resume));
-            if (single && list[0] != "gabor")
-                new RunDirectory(outDir).WriteJson("model.json", new StageModelInfo(list[0], config, Path.Combine("seed-1", $"{StageMethods.Slug(list[0])}.model.pt")));
+            if (single)
+            {
+                var chosen = StageMethods.Find(pr.GetValue(method)!);
+                var data = Manifest.Load(pr.GetValue(manifest)!);
+                StageEvaluation? evaluation = null;
+                WithProgress(progress => evaluation = StageTraining.Train(data, config, chosen, outDir, pr.GetValue(resume), progress).evaluation);
+                Console.WriteLine($"{chosen}: mean per-stage accuracy {100 * evaluation!.MeanPerStageAccuracy:F2}% on the test split; run: {outDir}");
+                return 0;
+            }
+            var list = StageMethods.Parse(pr.GetValue(methods)!);
+            if (pr.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1");
+            RunComparison(Manifest.Load(pr.GetValue(manifest)!), config, list, pr.GetValue(seeds), outDir, pr.GetValue(resume));
             return 0;
         }));
         return cmd;
     }
 
-    internal static List<StageComparison.MethodSummary> RunComparison(Manifest manifest, StageConfig config, IReadOnlyList<string> methods, int seeds, string outDir, bool resume)
-    {
-        var comparison = new StageComparison { Log = m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]") };
-        List<StageComparison.MethodSummary>? result = null;
+    /// <summary>Runs <paramref name="work"/> under a progress display fed by its training progress.</summary>
+    private static void WithProgress(Action<StageProgress> work) =>
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 ProgressTask? task = null;
                 string current = "";
-                comparison.Progress = (phase, epoch, epochs, batch, batches, loss, acc, ips) =>
+                work((phase, p) =>
                 {
                     if (phase != current || task is null)
                     {
                         task?.StopTask();
-                        task = ctx.AddTask(phase, maxValue: epochs * batches);
+                        task = ctx.AddTask(phase, maxValue: p.Epochs * p.Batches);
                         current = phase;
                     }
-                    task.Value = (epoch - 1) * batches + batch;
-                    task.Description = $"{phase} epoch {epoch}/{epochs} loss {loss:F3} acc {100 * acc:F0}% {ips:F0} img/s";
-                };
-                result = comparison.Run(manifest, config, methods, seeds, outDir, resume);
+                    task.Value = (p.Epoch - 1) * p.Batches + p.Batch;
+                    var accuracy = double.IsNaN(p.Accuracy) ? "" : $" acc {100 * p.Accuracy:F0}%";
+                    task.Description = $"{phase} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3}{accuracy} {p.ItemsPerSecond:F0} img/s";
+                });
                 task?.StopTask();
             });
+
+    internal static List<StageComparison.MethodSummary> RunComparison(Manifest manifest, StageConfig config, IReadOnlyList<StageMethod> methods, int seeds,
+        string outDir, bool resume)
+    {
+        var comparison = new StageComparison { Log = m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]") };
+        List<StageComparison.MethodSummary>? result = null;
+        WithProgress(progress =>
+        {
+            comparison.Progress = progress;
+            result = comparison.Run(manifest, config, methods, seeds, outDir, resume);
+        });
         Console.WriteLine(StageComparison.Markdown(result!, seeds));
         Console.WriteLine($"report: {Path.Combine(outDir, "report.html")}");
         return result!;
@@ -105,24 +119,17 @@ public static class StageCommands
         cmd.Arguments.Add(manifest);
         cmd.SetAction(pr => guard(() =>
         {
-            var (net, info) = StageModelInfo.Load(pr.GetValue(run)!);
-            using var _ = net;
-            var m = Manifest.Load(pr.GetValue(manifest)!);
-            bool hasTest = m.Rows.Any(r => r.Split == "test");
-            var rows = Enumerable.Range(0, m.Rows.Count).Where(i => m.Rows[i].Stage is >= 4 and <= 17 && (!hasTest || m.Rows[i].Split == "test")).ToList();
-            if (rows.Count == 0) throw new InvalidDataException($"'{pr.GetValue(manifest)}' has no images with a precise stage 4..17 to evaluate on");
-            var (x, y) = StageData.LoadTensors(m, info.Config.Loader(), rows, r => r.Stage!.Value - 4);
-            using (x)
-            using (y)
+            var eval = StageEvaluator.Evaluate(pr.GetValue(run)!, pr.GetValue(manifest)!);
+            var t = new Table().AddColumn("stage").AddColumn(new TableColumn("accuracy").RightAligned()).AddColumn(new TableColumn("images").RightAligned());
+            foreach (var stage in PreciseStage.All)
             {
-                var eval = StageEvaluation.Of(ClassifierTrainer.Predict(net, x, 64), y.ToLongArray());
-                new RunDirectory(pr.GetValue(run)!).WriteJson("evaluation.json", eval);
-                var t = new Table().AddColumn("stage").AddColumn(new TableColumn("accuracy").RightAligned()).AddColumn(new TableColumn("images").RightAligned());
-                for (int i = 0; i < 14; i++)
-                    t.AddRow((i + 4).ToString(CultureInfo.InvariantCulture), double.IsNaN(eval.PerStageAccuracy[i]) ? "" : $"{100 * eval.PerStageAccuracy[i]:F1}%", eval.PerStageCount[i].ToString(CultureInfo.InvariantCulture));
-                AnsiConsole.Write(t);
-                Console.WriteLine($"mean per-stage accuracy {100 * eval.MeanPerStageAccuracy:F2}%, overall {100 * eval.OverallAccuracy:F2}%, within ±1 stage {100 * eval.WithinOneStage:F2}%, errors inside the true range {100 * eval.ErrorsInsideRange:F1}%");
+                int i = stage.Class;
+                t.AddRow(stage.ToString(), double.IsNaN(eval.PerStageAccuracy[i]) ? "" : $"{100 * eval.PerStageAccuracy[i]:F1}%",
+                    eval.PerStageCount[i].ToString(CultureInfo.InvariantCulture));
             }
+            AnsiConsole.Write(t);
+            Console.WriteLine($"mean per-stage accuracy {100 * eval.MeanPerStageAccuracy:F2}%, overall {100 * eval.OverallAccuracy:F2}%, " +
+                $"within ±1 stage {100 * eval.WithinOneStage:F2}%, errors inside the true range {100 * eval.ErrorsInsideRange:F1}%");
             return 0;
         }));
         return cmd;
@@ -139,46 +146,8 @@ public static class StageCommands
         cmd.Options.Add(output);
         cmd.SetAction(pr => guard(() =>
         {
-            var (net, info) = StageModelInfo.Load(pr.GetValue(run)!);
-            using var _ = net;
-            var source = pr.GetValue(input)!;
-            var m = ImageInputs.Load(new[] { source });
-            if (m.Rows.Count == 0) throw new InvalidDataException($"no images in '{source}'");
-            var loader = new ImageBatchLoader(m, info.Config.Loader());
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
-            var tmp = outFile + ".tmp";
-            int written = 0;
-            net.Eval();
-            net.FuseForInference();
-            try
-            {
-                using (var writer = new StreamWriter(tmp))
-                using (Autograd.InferenceMode())
-                {
-                    writer.WriteLine("path,stage,range," + string.Join(",", Enumerable.Range(4, 14).Select(s => $"p{s}")));
-                    // batches stream through: memory stays bounded by the loader's prefetch, whatever the input size
-                    foreach (var batch in loader.Epoch(0))
-                        using (batch)
-                        using (var scope = TorchRuntime.NewDisposeScope())
-                        {
-                            var p = net.Forward(batch.Images).Softmax(1).ToFloatArray();
-                            for (int i = 0; i < batch.Rows.Length; i++)
-                            {
-                                var probs = p.AsSpan(i * 14, 14).ToArray();
-                                int best = Array.IndexOf(probs, probs.Max()) + 4;
-                                writer.WriteLine(Csv.Line(new[] { m.FullPath(m.Rows[batch.Rows[i]]), best.ToString(CultureInfo.InvariantCulture), StageRanges.Of(best).ToString(CultureInfo.InvariantCulture) }
-                                    .Concat(probs.Select(v => v.ToString("F5", CultureInfo.InvariantCulture)))));
-                                written++;
-                            }
-                        }
-                }
-            }
-            catch
-            {
-                File.Delete(tmp); // no half-written predictions left behind
-                throw;
-            }
-            File.Move(tmp, outFile, overwrite: true);
+            int written = StagePredictor.PredictToCsv(pr.GetValue(run)!, pr.GetValue(input)!, outFile);
             AnsiConsole.MarkupLine($"predicted {written} images -> {Markup.Escape(outFile)}");
             return 0;
         }));
@@ -198,6 +167,7 @@ public static class StageCommands
         foreach (var o in new Option[] { outDir, seeds, perStage, factor, tables, resume, ConfigOption }) cmd.Options.Add(o);
         cmd.SetAction(pr => guard(() =>
         {
+            if (pr.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1");
             if (pr.GetValue(perStage) < 6) throw new ArgumentException("--per-stage must be at least 6 (train, validation and test need images of every stage)");
             if (pr.GetValue(factor) < 1) throw new ArgumentException("--coarse-factor must be at least 1");
             var labels = BdgpLabelTables.LoadOrFind(pr.GetValue(tables));
@@ -210,7 +180,7 @@ public static class StageCommands
                 var task = ctx.AddTask("simulating the dataset", maxValue: demo.Images);
                 manifest = demo.Simulate(labels, Path.Combine(dir, "data"), n => task.Value = n);
             });
-            RunComparison(manifest!, config, StageMethods.Names, pr.GetValue(seeds), dir, pr.GetValue(resume));
+            RunComparison(manifest!, config, StageMethods.All, pr.GetValue(seeds), dir, pr.GetValue(resume));
             return 0;
         }));
         return cmd;

@@ -39,7 +39,7 @@ public static class SynthCommand
                     var task = ctx.AddTask("simulating", maxValue: options.Images);
                     result = DatasetSimulator.Generate(labels, options, dir, done => task.Value = done);
                 });
-            Reports.RunDirectory.AtomicWrite(Path.Combine(dir, "synth.json"), System.Text.Json.JsonSerializer.Serialize(new
+            Common.AtomicFile.WriteText(Path.Combine(dir, "synth.json"), System.Text.Json.JsonSerializer.Serialize(new
             {
                 preset = pr.GetValue(preset), options.Images, options.Seed, options.Raw, options.DevelopmentalJitter,
                 tables = Path.GetFullPath(labels.Folder), seconds = Math.Round(result!.Seconds, 2),

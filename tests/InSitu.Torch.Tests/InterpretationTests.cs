@@ -1,3 +1,4 @@
+using InSitu.Common;
 using InSitu.Interpretation;
 using InSitu.Models;
 using InSitu.Synthesis;
@@ -88,7 +89,7 @@ public class InterpretationTests : TempFolderTest
     {
         using var scope = TorchRuntime.NewDisposeScope();
         const int n = 240, size = 32;
-        var random = new SimRandom(5);
+        var random = new SeededRandom(5);
         var data = new float[n * size * size];
         var labels = new long[n];
         void Square(int image, int x0, int y0)
@@ -108,8 +109,8 @@ public class InterpretationTests : TempFolderTest
         TorchRuntime.ManualSeed(2);
         using var net = new ResNet(ResNetConfig.Paper(1, 2, size, size, baseWidth: 4));
         var config = new TrainingConfig { Epochs = 6, BatchSize = 16, LearningRate = 0.05, Milestones = new[] { 5 }, FlipHorizontal = false, FlipVertical = false };
-        new ClassifierTrainer(net, config, new Reports.RunDirectory(Path.Combine(dir, "run"))).Fit(x, y, x, y, resume: false);
-        Assert.True(ClassifierTrainer.Accuracy(net, x, y, 64) > 0.9);
+        TrainingHelpers.Fit(net, config, Path.Combine(dir, "run"), x, y, x, y);
+        Assert.True(TrainingHelpers.Accuracy(net, x, y) > 0.9);
 
         net.Eval();
         var cue = Enumerable.Range(0, n).Where(i => labels[i] == 1).Select(i => (long)i).ToArray();
@@ -130,10 +131,10 @@ public class InterpretationTests : TempFolderTest
     [Fact]
     public void StainIsSeparatedFromTheEmbryoAndAGemOfIdenticalImagesIsThatImagesStainMap()
     {
-        var model = new EmbryoModel(11.5f, new[] { TermAnatomy.Site("embryonic midgut") }, new SimRandom(3), 0);
+        var model = new EmbryoModel(11.5f, new[] { TermAnatomy.Site("embryonic midgut") }, new SeededRandom(3), 0);
         var place = new EmbryoPlacement(160, 64, 145, 0);
         var photo = new PhotoConditions(230, 8, 0, 0, 0, 1, 0, 0.3f, 1, 0, 0);
-        var rgb = EmbryoRenderer.Render(320, 128, new[] { (model, place) }, photo, new SimRandom(1));
+        var rgb = EmbryoRenderer.Render(320, 128, new[] { (model, place) }, photo, new SeededRandom(1));
         var separation = new StainSeparation();
         var active = separation.Active(rgb, 320, 128);
         int stainedHit = 0, stained = 0, clearHit = 0, clear = 0;

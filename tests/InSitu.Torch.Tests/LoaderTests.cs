@@ -1,3 +1,4 @@
+using InSitu.Common;
 using InSitu.Data;
 using InSitu.Imaging;
 using InSitu.Synthesis;
@@ -78,7 +79,7 @@ public class LoaderTests : TempFolderTest
     {
         var image = new float[32 * 80];
         for (int i = 0; i < image.Length; i++) image[i] = (i % 80) / 80f;
-        var r = new SimRandom(1);
+        var r = new SeededRandom(1);
         var changed = Augmentation.Apply(image, 1, 32, 80, new AugmentOptions(NoiseSigma: 0, BlurProbability: 0), r);
         Assert.Equal(image.Length, changed.Length);
         Assert.NotEqual(image, changed);

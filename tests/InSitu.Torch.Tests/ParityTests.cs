@@ -145,7 +145,7 @@ public class ParityTests
             "cross_entropy" => F.CrossEntropy(x, c.T("target"), c.T("weight"), reduction, c.Int("ignore_index")),
             "bce_with_logits" => F.BinaryCrossEntropyWithLogits(x, c.T("target"), c.T("weight"), c.T("pos_weight"), reduction),
             "mse" => F.MseLoss(x, target = c.Leaf("target"), reduction),
-            "similarity" => InSitu.Stages.SimilarityLoss.Compute(x, target = c.Leaf("refs"), c.T("target")),
+            "similarity" => InSitu.Workflows.Stages.SimilarityLoss.Compute(x, target = c.Leaf("refs"), c.T("target")),
             var l => throw new ArgumentException($"unknown loss {l}"),
         };
         Close.Equal(c, "out", loss);

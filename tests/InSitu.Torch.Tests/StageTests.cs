@@ -1,7 +1,7 @@
 using InSitu.Classic;
 using InSitu.Data;
 using InSitu.Evaluation;
-using InSitu.Stages;
+using InSitu.Workflows.Stages;
 using InSitu.Synthesis;
 
 namespace InSitu.Torch.Tests;
@@ -102,10 +102,10 @@ public class StageMethodTests : TempFolderTest
     public void ReferenceSetsHoldOneImageOfEachClass()
     {
         var m = Simulated();
-        using var data = StageData.Load(m, Tiny, 1, needCoarse: false);
+        var data = StageData.Load(m, Tiny, 1, needCoarse: false);
         using var net = new Models.ResNet(Tiny.Network(14));
-        var refs = ReferenceSetBuilder.Build(net, data.TrainX, data.TrainY, 14, "margin", 3, 0.9, 5, 1);
-        var y = data.TrainY.ToLongArray();
+        var y = data.TrainTruth;
+        var refs = ReferenceSetBuilder.Build(net, data.Evaluation(data.Train), y, 14, Tiny with { ReferenceSets = 5 }, 1);
         Assert.Equal(5, refs.Sets.Length);
         Assert.All(refs.Sets, s => Assert.Equal(Enumerable.Range(0, 14).Select(c => (long)c), s.Select(i => y[i])));
         // an untrained net is confident about nothing: every class falls back, and says so
@@ -117,14 +117,14 @@ public class StageMethodTests : TempFolderTest
     {
         var m = Simulated();
         var outDir = Path.Combine(dir, "run");
-        var summaries = new StageComparison().Run(m, Tiny, StageMethods.Names, 1, outDir, resume: false);
+        var summaries = new StageComparison().Run(m, Tiny, StageMethods.All, 1, outDir, resume: false);
         Assert.Equal(StageMethods.Names, summaries.Select(s => s.Method));
         foreach (var f in new[] { "config.json", "comparison.json", "comparison.md", "report.html", "confusion-data_feature.png", "seed-1/data.model.pt",
                      "seed-1/data_feature.model.json", "saliency-gallery.png", "gem-7-12.png", "gem-masked-7-12.png", "feature-maps.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
         Assert.NotNull(summaries[3].SimilarityMeanPerStage);
         // a finished run resumes without training again and gives the same numbers
-        var again = new StageComparison().Run(m, Tiny, new[] { "data" }, 1, outDir, resume: true);
+        var again = new StageComparison().Run(m, Tiny, new[] { StageMethods.Data }, 1, outDir, resume: true);
         Assert.Equal(summaries[2].MeanPerStage.Mean, again[0].MeanPerStage.Mean, 9);
     }
 

@@ -1,3 +1,4 @@
+using InSitu.Common;
 using InSitu.Data;
 using InSitu.Synthesis;
 
@@ -84,7 +85,7 @@ public class SynthesisTests : TempFolderTest
 
     private static float[] Unstained(float t, int seed = 1)
     {
-        var model = new EmbryoModel(t, Array.Empty<TermSite>(), new SimRandom((ulong)seed), developmentalJitter: 0);
+        var model = new EmbryoModel(t, Array.Empty<TermSite>(), new SeededRandom((ulong)seed), developmentalJitter: 0);
         var d = new float[64 * 160];
         for (int y = 0; y < 64; y++)
             for (int x = 0; x < 160; x++)
@@ -124,7 +125,7 @@ public class SynthesisTests : TempFolderTest
     {
         (double x, double y, double mass) Centroid(string term, float t)
         {
-            var model = new EmbryoModel(t, new[] { TermAnatomy.Site(term) }, new SimRandom(4), developmentalJitter: 0);
+            var model = new EmbryoModel(t, new[] { TermAnatomy.Site(term) }, new SeededRandom(4), developmentalJitter: 0);
             double sx = 0, sy = 0, m = 0;
             for (float y = -1; y <= 1; y += 0.02f)
                 for (float x = -1; x <= 1; x += 0.01f)

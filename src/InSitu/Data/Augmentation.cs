@@ -1,3 +1,4 @@
+using InSitu.Common;
 using InSitu.Synthesis;
 
 namespace InSitu.Data;
@@ -22,7 +23,7 @@ public sealed record AugmentOptions(
 /// <summary>Applies <see cref="AugmentOptions"/> to one CxHxW float image in [0, 1], driven by the caller's random stream.</summary>
 public static class Augmentation
 {
-    public static float[] Apply(float[] image, int channels, int height, int width, AugmentOptions o, SimRandom r)
+    public static float[] Apply(float[] image, int channels, int height, int width, AugmentOptions o, SeededRandom r)
     {
         // flips, rotation and crop shift are one affine map, so the image is resampled once
         bool flipX = o.FlipHorizontal && r.Chance(0.5f), flipY = o.FlipVertical && r.Chance(0.5f);

@@ -1,3 +1,4 @@
+using InSitu.Common;
 using System.Threading.Channels;
 using InSitu.Synthesis;
 using InSitu.Torch;
@@ -57,13 +58,16 @@ public sealed class ImageBatch : IDisposable
 /// time, so memory stays bounded however large the dataset. Every image's augmentation draws from its own random
 /// stream keyed by (seed, epoch, position), so an epoch is the same whatever the number of workers.
 /// </summary>
-public sealed class ImageBatchLoader
+public sealed class ImageBatchLoader : IBatchSource<ImageBatch>
 {
     private readonly Manifest _manifest;
     private readonly IReadOnlyList<int> _rows;
     private readonly Func<ManifestRow, long>? _label;
+    private readonly DecodedImageCache? _cache;
 
-    public ImageBatchLoader(Manifest manifest, LoaderOptions options, Func<ManifestRow, long>? label = null, IReadOnlyList<int>? rows = null)
+    /// <param name="cache">Decoded images kept across epochs (and loaders); null decodes every time.</param>
+    public ImageBatchLoader(Manifest manifest, LoaderOptions options, Func<ManifestRow, long>? label = null, IReadOnlyList<int>? rows = null,
+        DecodedImageCache? cache = null)
     {
         if (options.BatchSize < 1) throw new ArgumentException("batch size must be at least 1");
         if (options.Height < 8 || options.Width < 8) throw new ArgumentException($"image size {options.Height}x{options.Width} is too small (at least 8x8)");
@@ -73,6 +77,7 @@ public sealed class ImageBatchLoader
         _manifest = manifest;
         Options = options;
         _label = label;
+        _cache = cache;
         _rows = rows ?? Enumerable.Range(0, manifest.Rows.Count).ToList();
         if (_rows.Count == 0) throw new ArgumentException("the loader has no images (empty manifest or selection)");
     }
@@ -86,7 +91,7 @@ public sealed class ImageBatchLoader
     {
         var order = _rows.ToArray();
         if (!Options.Shuffle) return order;
-        var r = new SimRandom(Key(Options.Seed, epoch, -1));
+        var r = new SeededRandom(Key(Options.Seed, epoch, -1));
         for (int i = order.Length - 1; i > 0; i--)
         {
             int j = r.Int(i + 1);
@@ -141,9 +146,10 @@ public sealed class ImageBatchLoader
         for (int i = 0; i < rows.Count; i++)
         {
             var row = _manifest.Rows[rows[i]];
-            var image = LoadImage(_manifest.FullPath(row));
+            var path = _manifest.FullPath(row);
+            var image = _cache is null ? LoadImage(path) : _cache.GetOrDecode(path, Options, LoadImage);
             if (Options.Augment != AugmentOptions.None)
-                image = Augmentation.Apply(image, c, h, w, Options.Augment, new SimRandom(Key(Options.Seed, epoch, firstPosition + i)));
+                image = Augmentation.Apply(image, c, h, w, Options.Augment, new SeededRandom(Key(Options.Seed, epoch, firstPosition + i)));
             for (int ch = 0; ch < c; ch++)
             {
                 float mean = Options.Mean[ch], inv = 1 / Options.Std[ch];

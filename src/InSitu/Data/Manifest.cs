@@ -1,25 +1,8 @@
+using InSitu.Common;
 using System.Globalization;
 using InSitu.Reports;
 
 namespace InSitu.Data;
-
-/// <summary>The BDGP/FlyExpress stage ranges (coarse labels) and how precise stages fall into them.</summary>
-public static class StageRanges
-{
-    public static readonly string[] Names = { "1-3", "4-6", "7-8", "9-10", "11-12", "13-17" };
-
-    /// <summary>The range index 1..6 of a precise stage 1..17.</summary>
-    public static int Of(int stage) => stage switch
-    {
-        >= 1 and <= 3 => 1,
-        <= 6 and >= 4 => 2,
-        <= 8 and >= 7 => 3,
-        <= 10 and >= 9 => 4,
-        <= 12 and >= 11 => 5,
-        <= 17 and >= 13 => 6,
-        _ => throw new ArgumentOutOfRangeException(nameof(stage), $"stage {stage} is outside 1..17"),
-    };
-}
 
 /// <summary>One image of a dataset with whatever labels it has.</summary>
 public sealed record ManifestRow(
@@ -127,6 +110,6 @@ public sealed class Manifest
                 r.Gene ?? "", r.View ?? "", r.Terms is null ? "" : string.Join(";", r.Terms), r.Bag ?? "", r.Split ?? "",
             }));
         }
-        RunDirectory.AtomicWrite(file, string.Join("\n", lines) + "\n");
+        AtomicFile.WriteText(file, string.Join("\n", lines) + "\n");
     }
 }

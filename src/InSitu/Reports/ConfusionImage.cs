@@ -1,3 +1,5 @@
+using InSitu.Imaging;
+
 namespace InSitu.Reports;
 
 /// <summary>A confusion matrix as a picture: rows = true class, columns = predicted, darker blue = larger share of the row.</summary>

@@ -1,3 +1,4 @@
+using InSitu.Common;
 using System.Diagnostics;
 using InSitu.Data;
 using InSitu.Torch;
@@ -48,7 +49,7 @@ public static class DatasetSimulator
     public static List<SynthImage> Plan(BdgpLabelTables tables, SynthOptions options)
     {
         if (options.Images < 1) throw new ArgumentException("the number of images to simulate must be at least 1");
-        var random = new SimRandom((ulong)options.Seed * 0x51ED27UL + 17);
+        var random = new SeededRandom((ulong)options.Seed * 0x51ED27UL + 17);
         int total = SynthOptions.PaperRangeCounts.Sum();
         var plan = new List<SynthImage>();
         // images per range in the paper's proportions, rounded so that they add up exactly (largest remainder)
@@ -81,7 +82,7 @@ public static class DatasetSimulator
     /// <summary>The standard 128x320 lateral view of one planned image (HxWx3 RGB bytes).</summary>
     public static byte[] RenderStandard(SynthImage image, SynthOptions options)
     {
-        var r = new SimRandom(image.Seed);
+        var r = new SeededRandom(image.Seed);
         var model = ModelFor(image, r, options);
         float scale = r.Uniform(0.9f, 1.04f);
         var at = new EmbryoPlacement(options.Width / 2f + r.Uniform(-6, 6), options.Height / 2f + r.Uniform(-4, 4),
@@ -95,7 +96,7 @@ public static class DatasetSimulator
     /// </summary>
     public static (byte[] pixels, RawPhotoTruth truth) RenderRaw(SynthImage image, SynthOptions options)
     {
-        var r = new SimRandom(image.Seed ^ 0xA5A5A5A5UL);
+        var r = new SeededRandom(image.Seed ^ 0xA5A5A5A5UL);
         var model = ModelFor(image, r, options);
         int w = options.RawWidth, h = options.RawHeight;
         float half = r.Uniform(0.24f, 0.31f) * w;
@@ -144,10 +145,10 @@ public static class DatasetSimulator
         return false;
     }
 
-    private static EmbryoModel ModelFor(SynthImage image, SimRandom r, SynthOptions options)
+    private static EmbryoModel ModelFor(SynthImage image, SeededRandom r, SynthOptions options)
     {
         // the gene's expression level is a property of the bag; each image adds its own variation
-        var bagRandom = new SimRandom((ulong)StableHash(image.Bag.Gene + "_" + image.Bag.Range));
+        var bagRandom = new SeededRandom((ulong)StableHash(image.Bag.Gene + "_" + image.Bag.Range));
         float level = MathF.Exp(0.3f * bagRandom.Normal());
         var sites = image.Bag.Terms.Select(TermAnatomy.Site).Select(s => s with { Strength = s.Strength * level }).ToList();
         return new EmbryoModel(image.Time, sites, r, options.DevelopmentalJitter);
@@ -194,7 +195,7 @@ public static class DatasetSimulator
         new($"images/{p.Index:D6}{ext}", Stage: withStage ? p.Stage : null, Range: p.Bag.Range, Gene: p.Bag.Gene,
             View: "lateral", Terms: p.Bag.Terms, Bag: $"{p.Bag.Gene}_{p.Bag.Range}");
 
-    private static void Shuffle<T>(IList<T> list, SimRandom r)
+    private static void Shuffle<T>(IList<T> list, SeededRandom r)
     {
         for (int i = list.Count - 1; i > 0; i--)
         {

@@ -1,3 +1,4 @@
+using InSitu.Common;
 using System.Runtime.CompilerServices;
 
 namespace InSitu.Synthesis;
@@ -36,7 +37,7 @@ public sealed class EmbryoModel
     private readonly float _closure, _involution, _cordEnd, _brain, _cuticle, _gutChambers, _gutTube, _gutPockets;
     private readonly float _poleX, _poleY, _poleSpread;
 
-    public EmbryoModel(float t, IReadOnlyList<TermSite> sites, SimRandom random, float developmentalJitter = 0.12f)
+    public EmbryoModel(float t, IReadOnlyList<TermSite> sites, SeededRandom random, float developmentalJitter = 0.12f)
     {
         T = t;
         _sites = sites.Where(s => s.Strength > 0).ToArray();

@@ -1,3 +1,5 @@
+using InSitu.Common;
+
 namespace InSitu.Synthesis;
 
 /// <summary>Where one embryo lies in an image: centre, half-length in pixels and angle of its anterior-posterior axis.</summary>
@@ -31,7 +33,7 @@ public sealed record PhotoConditions(
     float Background, float Warmth, float IlluminationSlope, float IlluminationAngle, float Vignette,
     float StainStrength, float StainHue, float Blur, float NoiseSigma, float DefocusShare, float DefocusAngle)
 {
-    public static PhotoConditions Draw(SimRandom r) => new(
+    public static PhotoConditions Draw(SeededRandom r) => new(
         Background: r.Uniform(214, 242), Warmth: r.Uniform(0f, 14f), IlluminationSlope: r.Uniform(0f, 0.08f),
         IlluminationAngle: r.Uniform(0, 2 * MathF.PI), Vignette: r.Uniform(0f, 0.08f),
         StainStrength: MathF.Exp(0.35f * r.Normal()), StainHue: r.Uniform(-0.15f, 0.15f),
@@ -55,14 +57,14 @@ public static class EmbryoRenderer
     private static float[] MakeGaussianTable(int n)
     {
         var table = new float[n];
-        var r = new SimRandom(12345);
+        var r = new SeededRandom(12345);
         for (int i = 0; i < n; i++) table[i] = r.Normal();
         return table;
     }
 
     /// <summary>Renders the embryos (the first on top) into an HxWx3 byte image.</summary>
     public static byte[] Render(int width, int height, IReadOnlyList<(EmbryoModel model, EmbryoPlacement at)> embryos,
-        PhotoConditions photo, SimRandom random)
+        PhotoConditions photo, SeededRandom random)
     {
         var rgb = new float[width * height * 3];
         uint seed = random.NextUInt();

@@ -1,3 +1,5 @@
+using InSitu.Common;
+
 namespace InSitu.Synthesis;
 
 /// <summary>A picture of the simulator: examples of every stage 1..17 in rows, each row labelled with its stage number.</summary>
@@ -11,14 +13,14 @@ public static class StageGrid
         int panelWidth = label + perStage * (cw + gap);
         int width = 2 * panelWidth + 12, height = 9 * (ch + gap);
         var pixels = Enumerable.Repeat((byte)255, width * height * 3).ToArray();
-        var random = new SimRandom((ulong)seed * 977 + 5);
+        var random = new SeededRandom((ulong)seed * 977 + 5);
         for (int stage = 1; stage <= 17; stage++)
         {
             int range = Data.StageRanges.Of(stage);
             var bags = tables.Bags.Where(b => b.Range == range && b.Terms.Count > 0).ToList();
             int panel = stage <= 9 ? 0 : 1, row = stage <= 9 ? stage - 1 : stage - 10;
             int ox = panel * (panelWidth + 12), oy = row * (ch + gap);
-            Reports.PixelFont.Draw(pixels, width, ox + 2, oy + ch / 2 - 5, stage.ToString(), 2);
+            Imaging.PixelFont.Draw(pixels, width, ox + 2, oy + ch / 2 - 5, stage.ToString(), 2);
             for (int k = 0; k < perStage; k++)
             {
                 var bag = bags[random.Int(bags.Count)];

@@ -1,8 +1,10 @@
+using InSitu.Common;
 using InSitu.Data;
+using InSitu.Imaging;
 using InSitu.Reports;
 using InSitu.Torch;
 
-namespace InSitu.Imaging;
+namespace InSitu.Data;
 
 /// <summary>
 /// Standardises every image of a folder or manifest into OUT/images/ and writes OUT/manifest.csv (labels carried
@@ -59,7 +61,7 @@ public static class StandardizeJob
         var manifestPath = Path.Combine(outDir, "manifest.csv");
         manifest.Save(manifestPath);
         var failed = failures.Where(f => f is not null).Select(f => f!.Value).ToList();
-        RunDirectory.AtomicWrite(Path.Combine(outDir, "failures.csv"),
+        AtomicFile.WriteText(Path.Combine(outDir, "failures.csv"),
             "path,reason\n" + string.Concat(failed.Select(f => Csv.Line(new[] { f.Item1, f.Item2 }) + "\n")));
         return new Result(source.Rows.Count, manifest.Rows.Count, failed, manifestPath);
     }

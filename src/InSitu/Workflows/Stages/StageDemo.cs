@@ -1,7 +1,7 @@
 using InSitu.Data;
 using InSitu.Synthesis;
 
-namespace InSitu.Stages;
+namespace InSitu.Workflows.Stages;
 
 /// <summary>
 /// The demo's dataset: BDGP-like simulated images in the paper's proportions, scaled down. A fine set of

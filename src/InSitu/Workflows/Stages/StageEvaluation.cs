@@ -1,6 +1,6 @@
 using InSitu.Data;
 
-namespace InSitu.Evaluation;
+namespace InSitu.Workflows.Stages;
 
 /// <summary>
 /// Precise-stage evaluation in the form of the paper's Table II: accuracy per stage (4..17) and their mean, overall
@@ -39,19 +39,4 @@ public sealed record StageEvaluation(
         return new StageEvaluation(Enumerable.Range(FirstStage, StageCount).ToArray(), perStage, counts, present.Average(),
             (double)correct / truth.Count, confusion, errors == 0 ? double.NaN : (double)errorsInRange / errors, (double)near / truth.Count, truth.Count);
     }
-}
-
-/// <summary>Mean and sample standard deviation over seeds.</summary>
-public readonly record struct MeanStd(double Mean, double Std, int N)
-{
-    public static MeanStd Of(IEnumerable<double> values)
-    {
-        var v = values.Where(x => !double.IsNaN(x)).ToList();
-        if (v.Count == 0) return new MeanStd(double.NaN, double.NaN, 0);
-        double mean = v.Average();
-        double std = v.Count > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1)) : 0;
-        return new MeanStd(mean, std, v.Count);
-    }
-
-    public override string ToString() => N > 1 ? $"{100 * Mean:F2} ± {100 * Std:F2}" : $"{100 * Mean:F2}";
 }

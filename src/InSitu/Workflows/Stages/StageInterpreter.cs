@@ -1,10 +1,12 @@
 using InSitu.Classic;
 using InSitu.Data;
+using InSitu.Imaging;
 using InSitu.Interpretation;
 using InSitu.Models;
 using InSitu.Torch;
+using InSitu.Training;
 
-namespace InSitu.Stages;
+namespace InSitu.Workflows.Stages;
 
 /// <summary>
 /// Interpretation of a trained stage model (METHODS.md section 3): attribution maps per image, genome-wide
@@ -14,8 +16,6 @@ namespace InSitu.Stages;
 /// </summary>
 public sealed class StageInterpreter
 {
-    public static readonly string[] Methods = { "saliency", "guided", "gradcam" };
-
     private readonly ResNet _net;
     private readonly StageConfig _config;
 
@@ -31,8 +31,7 @@ public sealed class StageInterpreter
     public (Tensor x, List<Picture> colour) Load(Manifest m, IReadOnlyList<int> rows)
     {
         var options = _config.Loader();
-        var (x, y) = StageData.LoadTensors(m, options, rows, _ => 0);
-        y.Dispose();
+        var x = Inference.Images(new ImageBatchLoader(m, options, rows: rows));
         var colour = new Picture[rows.Count];
         Parallel.For(0, rows.Count, i => colour[i] = Colour(m.FullPath(m.Rows[rows[i]])));
         return (x, colour.ToList());
@@ -47,9 +46,8 @@ public sealed class StageInterpreter
     }
 
     /// <summary>Attribution maps (normalised per image, N x H*W) and the class explained per image, batch by batch.</summary>
-    public (float[][] maps, long[] classes) Explain(Tensor x, string method, long[]? classes = null, int batch = 64)
+    public (float[][] maps, long[] classes) Explain(Tensor x, AttributionMethod method, long[]? classes = null, int batch = 64)
     {
-        if (!Methods.Contains(method)) throw new ArgumentException($"unknown method '{method}': use {string.Join(", ", Methods)}");
         var maps = new List<float[]>();
         var used = new List<long>();
         for (long s = 0; s < x.Size(0); s += batch)
@@ -59,8 +57,8 @@ public sealed class StageInterpreter
             var cb = classes?.Skip((int)s).Take((int)xb.Size(0)).ToArray();
             var (map, c) = method switch
             {
-                "saliency" => Attribution.Saliency(_net.Forward, xb, cb),
-                "guided" => Attribution.Guided(_net.Forward, xb, cb),
+                AttributionMethod.Saliency => Attribution.Saliency(_net.Forward, xb, cb),
+                AttributionMethod.Guided => Attribution.Guided(_net.Forward, xb, cb),
                 _ => Attribution.GradCam(_net, xb, cb),
             };
             var flat = Attribution.Normalise(map).ToFloatArray();
@@ -80,14 +78,14 @@ public sealed class StageInterpreter
     {
         float[][]? saliency = null;
         long[] predicted;
-        if (masked) (saliency, predicted) = Explain(x, "saliency");
-        else predicted = Training.ClassifierTrainer.Predict(_net, x, 64);
+        if (masked) (saliency, predicted) = Explain(x, AttributionMethod.Saliency);
+        else predicted = Inference.Classify(_net, x);
         int w = _config.Width, h = _config.Height;
         var gems = (new ExpressionMaps(w, h), new ExpressionMaps(w, h), new ExpressionMaps(w, h));
         for (int i = 0; i < colour.Count; i++)
         {
             var active = Stain.Active(colour[i].Pixels, w, h);
-            int stage = (int)predicted[i] + 4;
+            int stage = PreciseStage.FromClass(predicted[i]).Value;
             gems.Item1.Add(stage, active);
             if (saliency is not null) gems.Item2.Add(stage, active, saliency[i]);
             if (trueStages[i] is { } t) gems.Item3.Add(t, active);

@@ -1,9 +1,21 @@
-using System.Text.Json;
+using InSitu.Common;
+using InSitu.Data;
 using InSitu.Models;
-using InSitu.Reports;
 using InSitu.Training;
 
-namespace InSitu.Stages;
+namespace InSitu.Workflows.Stages;
+
+/// <summary>The network of a stage model: the paper's 4-block ResNet or the published code's CIFAR-style ResNet-18.</summary>
+public enum StageNetwork { Paper, ResNet18 }
+
+/// <summary>Which training images may serve as references in step 2.</summary>
+public enum ReferenceRule
+{
+    /// <summary>Published code: correct, and top-1 minus top-2 logit above the margin.</summary>
+    Margin,
+    /// <summary>Paper: correct, and the class probability above tau.</summary>
+    Probability,
+}
 
 /// <summary>
 /// Everything a precise-stage run depends on. The defaults are the paper's (METHODS.md section 1): its 4-block
@@ -14,8 +26,7 @@ namespace InSitu.Stages;
 /// </summary>
 public sealed record StageConfig
 {
-    /// <summary>"paper" (4 residual blocks) or "resnet18" (the published code's CIFAR-style ResNet-18).</summary>
-    public string Model { get; init; } = "paper";
+    public StageNetwork Model { get; init; } = StageNetwork.Paper;
     public int BaseWidth { get; init; } = 64;
     public int Height { get; init; } = 128;
     public int Width { get; init; } = 320;
@@ -28,8 +39,7 @@ public sealed record StageConfig
     /// <summary>Step 2: fine-tuning with L = L_CE + L_S.</summary>
     public TrainingConfig Feature { get; init; } = Paper;
 
-    /// <summary>"margin" (published code: top-1 minus top-2 logit above <see cref="Margin"/>) or "probability" (paper: p_c above <see cref="Tau"/>).</summary>
-    public string ReferenceRule { get; init; } = "margin";
+    public ReferenceRule ReferenceRule { get; init; } = ReferenceRule.Margin;
     public double Margin { get; init; } = 3;
     public double Tau { get; init; } = 0.9;
     public int ReferenceSets { get; init; } = 100;
@@ -64,7 +74,7 @@ public sealed record StageConfig
     /// How images become this model's input: its size, grey or RGB, scaled to [0, 1] then (x - 0.5) / 0.25; images
     /// of another shape (aspect off by more than 15%) are refused rather than squashed.
     /// </summary>
-    public Data.LoaderOptions Loader(int batchSize = 64) => new()
+    public LoaderOptions Loader(int batchSize = 64) => new()
     {
         Height = Height, Width = Width, Gray = Gray, BatchSize = batchSize, MaxAspectChange = 0.15f,
         Mean = Enumerable.Repeat(0.5f, Gray ? 1 : 3).ToArray(), Std = Enumerable.Repeat(0.25f, Gray ? 1 : 3).ToArray(),
@@ -72,50 +82,41 @@ public sealed record StageConfig
 
     public ResNetConfig Network(int classes) => Model switch
     {
-        "paper" => ResNetConfig.Paper(Gray ? 1 : 3, classes, Height, Width, BaseWidth),
-        "resnet18" => ResNetConfig.CifarResNet18(Gray ? 1 : 3, classes, Height, Width, BaseWidth),
-        _ => throw new ArgumentException($"unknown model '{Model}': use paper or resnet18"),
+        StageNetwork.Paper => ResNetConfig.Paper(Gray ? 1 : 3, classes, Height, Width, BaseWidth),
+        StageNetwork.ResNet18 => ResNetConfig.CifarResNet18(Gray ? 1 : 3, classes, Height, Width, BaseWidth),
+        _ => throw new ArgumentOutOfRangeException(nameof(Model), Model, null),
     };
 
     public void Validate()
     {
-        Network(14).FeatureGrid();
-        if (ReferenceRule is not ("margin" or "probability")) throw new ArgumentException($"reference_rule '{ReferenceRule}' must be margin or probability");
+        if (BaseWidth < 1) throw new ArgumentException($"base_width must be at least 1 (got {BaseWidth})");
+        Network(PreciseStage.Count).FeatureGrid();
         if (ReferenceSets < 1) throw new ArgumentException("reference_sets must be at least 1");
-        if (GaborLambdas.Length == 0) throw new ArgumentException("gabor_lambdas needs at least one value");
-        foreach (var (name, t) in new[] { ("coarse", Coarse), ("fine", Fine), ("feature", Feature) })
-            if (t.Epochs < 1 || t.BatchSize < 1 || t.LearningRate <= 0) throw new ArgumentException($"{name}: epochs, batch_size and learning_rate must be positive");
+        if (Tau is <= 0 or >= 1) throw new ArgumentException($"tau must be in (0, 1) (got {Tau})");
+        if (Margin < 0) throw new ArgumentException($"margin cannot be negative (got {Margin})");
+        if (GaborLambdas.Length == 0 || GaborLambdas.Any(l => l <= 0)) throw new ArgumentException("gabor_lambdas needs at least one value, all positive");
+        if (ValidationShare is <= 0 or >= 1 || TestShare is <= 0 or >= 1) throw new ArgumentException("validation_share and test_share must be in (0, 1)");
+        Coarse.Validate("coarse");
+        Fine.Validate("fine");
+        Feature.Validate("feature");
     }
 
     /// <summary>Reads overrides from a JSON file (snake_case names, e.g. {"fine": {"epochs": 20}}) on top of <paramref name="baseline"/>.</summary>
-    public static StageConfig Load(string file, StageConfig baseline)
-    {
-        if (!File.Exists(file)) throw new FileNotFoundException($"config file '{file}' does not exist", file);
-        return FromJson(File.ReadAllText(file), baseline, file);
-    }
+    public static StageConfig Load(string file, StageConfig baseline) => Checked(ConfigOverlay.ApplyFile(baseline, file), file);
 
     /// <summary>Overrides from JSON text on top of <paramref name="baseline"/>; <paramref name="source"/> names it in errors.</summary>
-    public static StageConfig FromJson(string json, StageConfig baseline, string source)
-    {
-        // merge: serialise the baseline, overlay the given fields, read back
-        var merged = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(baseline, RunDirectory.Json))!.AsObject();
-        System.Text.Json.Nodes.JsonNode? overlay;
-        try { overlay = System.Text.Json.Nodes.JsonNode.Parse(json); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: not valid JSON ({e.Message})"); }
-        if (overlay is not System.Text.Json.Nodes.JsonObject o) throw new InvalidDataException($"{source}: expected a JSON object");
-        Merge(merged, o, source);
-        var config = merged.Deserialize<StageConfig>(RunDirectory.Json)!;
-        config.Validate();
-        return config;
-    }
+    public static StageConfig FromJson(string json, StageConfig baseline, string source) => Checked(ConfigOverlay.Apply(baseline, json, source), source);
 
-    private static void Merge(System.Text.Json.Nodes.JsonObject target, System.Text.Json.Nodes.JsonObject overlay, string file)
+    private static StageConfig Checked(StageConfig config, string source)
     {
-        foreach (var (key, value) in overlay.ToList())
+        try
         {
-            if (!target.ContainsKey(key)) throw new InvalidDataException($"{file}: unknown setting '{key}' (known: {string.Join(", ", target.Select(p => p.Key))})");
-            if (value is System.Text.Json.Nodes.JsonObject child && target[key] is System.Text.Json.Nodes.JsonObject existing) Merge(existing, child, file);
-            else target[key] = value?.DeepClone();
+            config.Validate();
         }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}");
+        }
+        return config;
     }
 }

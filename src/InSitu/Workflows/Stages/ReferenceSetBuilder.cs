@@ -1,7 +1,9 @@
+using InSitu.Common;
+using InSitu.Data;
 using InSitu.Models;
-using InSitu.Torch;
+using InSitu.Training;
 
-namespace InSitu.Stages;
+namespace InSitu.Workflows.Stages;
 
 /// <summary>
 /// Step 2's reference sets (METHODS.md section 1, step 2.1): with the step-1 model, the training images classified
@@ -14,14 +16,14 @@ public sealed class ReferenceSetBuilder
 {
     public sealed record Result(int[][] Sets, int[] CandidatesPerClass, int[] FallbackClasses);
 
-    public static Result Build(ResNet model, Tensor images, Tensor labels, int classes, string rule, double margin, double tau, int sets, int seed)
+    /// <param name="images">The training images in order, unaugmented; <paramref name="y"/> their classes.</param>
+    public static Result Build(ResNet model, IBatchSource<ImageBatch> images, long[] y, int classes, StageConfig config, int seed)
     {
         float[] logits;
         model.Eval();
-        using (Autograd.InferenceMode())
-        using (var output = StageMethods.Batched(model.Forward, images))
+        using (var output = Inference.Map(images, model.Forward))
             logits = output.ToFloatArray();
-        var y = labels.ToLongArray();
+        var (rule, margin, tau, sets) = (config.ReferenceRule, config.Margin, config.Tau, config.ReferenceSets);
         int n = y.Length;
         var candidates = Enumerable.Range(0, classes).Select(_ => new List<int>()).ToArray();
         var correct = Enumerable.Range(0, classes).Select(_ => new List<(int i, double p)>()).ToArray();
@@ -39,7 +41,7 @@ public sealed class ReferenceSetBuilder
             all[y[i]].Add((i, pTrue));
             if (top != y[i]) continue;
             correct[top].Add((i, pTrue));
-            bool confident = rule == "margin" ? row[top] - second > margin : pTrue > tau;
+            bool confident = rule == ReferenceRule.Margin ? row[top] - second > margin : pTrue > tau;
             if (confident) candidates[top].Add(i);
         }
         var fallback = new List<int>();
@@ -51,7 +53,7 @@ public sealed class ReferenceSetBuilder
             if (pool.Count == 0) throw new InvalidDataException($"class {c} has no training images to build reference sets from");
             candidates[c].AddRange(pool.OrderByDescending(t => t.p).Take(Math.Max(1, pool.Count / 4)).Select(t => t.i));
         }
-        var random = new Synthesis.SimRandom((ulong)seed * 31 + 3);
+        var random = new SeededRandom((ulong)seed * 31 + 3);
         var result = new int[sets][];
         for (int k = 0; k < sets; k++)
             result[k] = Enumerable.Range(0, classes).Select(c => candidates[c][random.Int(candidates[c].Count)]).ToArray();

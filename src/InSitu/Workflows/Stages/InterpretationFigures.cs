@@ -1,11 +1,12 @@
 using InSitu.Data;
+using InSitu.Imaging;
 using InSitu.Interpretation;
 using InSitu.Models;
 using InSitu.Reports;
 using InSitu.Torch;
 using InSitu.Training;
 
-namespace InSitu.Stages;
+namespace InSitu.Workflows.Stages;
 
 /// <summary>
 /// The interpretation section of a comparison's report.html: a saliency gallery of correct and wrong test
@@ -19,8 +20,8 @@ public static class InterpretationFigures
         var interpreter = new StageInterpreter(net, config);
         var (x, colour) = interpreter.Load(test, Enumerable.Range(0, test.Rows.Count).ToList());
         using var _ = x;
-        var truth = test.Rows.Select(r => (long)r.Stage!.Value - 4).ToArray();
-        var predicted = ClassifierTrainer.Predict(net, x, 64);
+        var truth = test.Rows.Select(StageData.FineLabel).ToArray();
+        var predicted = Inference.Classify(net, x);
         // correct examples from as many different stages as possible
         var correct = Enumerable.Range(0, truth.Length).Where(i => predicted[i] == truth[i]).GroupBy(i => truth[i])
             .Select(g => g.First()).Take(perKind).ToList();
@@ -31,13 +32,13 @@ public static class InterpretationFigures
         {
             using var idx = Tensor.FromArray(chosen.Select(i => (long)i).ToArray(), chosen.Count);
             using var xs = x.IndexSelect(0, idx);
-            var maps = StageInterpreter.Methods.Select(m => interpreter.Explain(xs, m).maps).ToList();
-            var rows = chosen.Select((i, k) => ((int)truth[i] + 4, (IReadOnlyList<Picture>)new[] { colour[i] }
+            var maps = Enum.GetValues<AttributionMethod>().Select(m => interpreter.Explain(xs, m).maps).ToList();
+            var rows = chosen.Select((i, k) => (PreciseStage.FromClass(truth[i]).Value, (IReadOnlyList<Picture>)new[] { colour[i] }
                 .Concat(maps.Select(m => MapImages.Overlay(colour[i], m[k]))).ToList())).ToList();
             MapImages.Grid(rows).Save(run.File("saliency-gallery.png"));
             report.Image("saliency-gallery.png",
                 $"Rows: {correct.Count} correct, then {wrong.Count} wrong predictions, labelled with the true stage (predicted: " +
-                string.Join(", ", chosen.Select(i => predicted[i] + 4)) + "). Columns: image, saliency, guided backpropagation, Grad-CAM.");
+                string.Join(", ", chosen.Select(i => PreciseStage.FromClass(predicted[i]))) + "). Columns: image, saliency, guided backpropagation, Grad-CAM.");
         }
         var (gemPredicted, gemMasked, gemTruth) = interpreter.Gems(x, colour, test.Rows.Select(r => r.Stage).ToList());
         var stages = Enumerable.Range(7, 6).ToList();

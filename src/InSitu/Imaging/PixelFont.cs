@@ -1,4 +1,4 @@
-namespace InSitu.Reports;
+namespace InSitu.Imaging;
 
 /// <summary>Digits in a 3x5 pixel font, for labelling generated figures without a font library.</summary>
 public static class PixelFont

@@ -1,6 +1,6 @@
 using InSitu.Torch;
 
-namespace InSitu.Stages;
+namespace InSitu.Workflows.Stages;
 
 /// <summary>
 /// The feature-level loss of step 2 (METHODS.md section 1, Eq. 4-6): for an image x with label y and one reference
