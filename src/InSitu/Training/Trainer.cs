@@ -47,7 +47,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             int epoch = state.CompletedEpochs;
             context.ApplySchedule(epoch);
             var metrics = RunEpoch(context, epoch);
-            context.EpochUndone = context.StopRequested = false;
+            context.EpochUndone = false;
             foreach (var callback in Callbacks)
             {
                 callback.OnEpochEnd(context, metrics);

@@ -14,9 +14,6 @@ public sealed class TrainerContext
     public required RunDirectory Run { get; init; }
     public required TrainingState State { get; set; }
 
-    /// <summary>Set by a callback to end training after this epoch.</summary>
-    public bool StopRequested { get; set; }
-
     /// <summary>Set by a callback that restored an earlier state: the epoch is run again and later callbacks skip it.</summary>
     public bool EpochUndone { get; set; }
 
