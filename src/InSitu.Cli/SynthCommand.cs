@@ -39,11 +39,11 @@ public static class SynthCommand
                     var task = ctx.AddTask("simulating", maxValue: options.Images);
                     result = DatasetSimulator.Generate(labels, options, dir, done => task.Value = done);
                 });
-            Common.AtomicFile.WriteText(Path.Combine(dir, "synth.json"), System.Text.Json.JsonSerializer.Serialize(new
+            new Reports.RunDirectory(dir).WriteJson("synth.json", new
             {
                 preset = pr.GetValue(preset), options.Images, options.Seed, options.Raw, options.DevelopmentalJitter,
                 tables = Path.GetFullPath(labels.Folder), seconds = Math.Round(result!.Seconds, 2),
-            }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            });
             if (pr.GetValue(grid))
             {
                 var (pixels, w, h) = StageGrid.Render(labels, seed: options.Seed);

@@ -69,7 +69,7 @@ public readonly record struct Device(DeviceType Type, int Index = -1)
         s = s.Trim().ToLowerInvariant();
         if (s == "cpu") return CPU;
         if (s == "cuda") return Cuda(0);
-        if (s.StartsWith("cuda:") && int.TryParse(s.AsSpan(5), out var i)) return Cuda(i);
+        if (s.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(s.AsSpan(5), out var i)) return Cuda(i);
         throw new TorchException($"unknown device '{s}': use cpu, cuda or cuda:N");
     }
 

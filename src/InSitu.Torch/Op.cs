@@ -235,7 +235,7 @@ public unsafe ref struct OpCall
             parts.Add(a.Kind switch
             {
                 ArgKind.Tensor => DescribeTensor(a.P),
-                ArgKind.Int => a.I.ToString(),
+                ArgKind.Int => a.I.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ArgKind.Double => a.D.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
                 ArgKind.Bool => a.I != 0 ? "true" : "false",
                 ArgKind.None => "None",

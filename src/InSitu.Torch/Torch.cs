@@ -43,7 +43,7 @@ public static class TorchRuntime
         {
             try
             {
-                var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags"));
+                var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
                 return flags is not null && (flags.Contains(" avx512_bf16") || flags.Contains(" amx_bf16"));
             }
             catch (IOException)

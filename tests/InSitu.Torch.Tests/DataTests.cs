@@ -127,10 +127,10 @@ public class BdgpImportTests : TempFolderTest
         Assert.Equal(2, r.Manifest.Rows.Count);
         Assert.True(r.ImagesInTables > 19_000);
         Assert.Equal(r.ImagesInTables - 2, r.Missing);
-        var a = r.Manifest.Rows.Single(x => x.Path.EndsWith("45376_s.bmp"));
+        var a = r.Manifest.Rows.Single(x => x.Path.EndsWith("45376_s.bmp", StringComparison.Ordinal));
         Assert.Equal(("AT12172", 1, "lateral", "AT12172_1"), (a.Gene, a.Range, a.View, a.Bag));
         Assert.Equal(new[] { "maternal" }, a.Terms);
-        var b = r.Manifest.Rows.Single(x => x.Path.EndsWith("45377_s.bmp"));
+        var b = r.Manifest.Rows.Single(x => x.Path.EndsWith("45377_s.bmp", StringComparison.Ordinal));
         Assert.Equal(new[] { "cellular blastoderm", "maternal" }, b.Terms);
         Assert.Equal("dorsal", b.View);
         var file = Path.Combine(dir, "bdgp.csv");

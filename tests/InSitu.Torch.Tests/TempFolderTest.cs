@@ -3,7 +3,8 @@ namespace InSitu.Torch.Tests;
 /// <summary>A fresh temporary folder per test, removed afterwards.</summary>
 public abstract class TempFolderTest : IDisposable
 {
-    protected readonly string dir = Directory.CreateTempSubdirectory("insitu-test").FullName;
+    // lower case: it reads as the folder itself in every test
+    protected string dir { get; } = Directory.CreateTempSubdirectory("insitu-test").FullName;
 
     public void Dispose()
     {

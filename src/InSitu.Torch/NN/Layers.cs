@@ -233,7 +233,7 @@ public sealed class Sequential : Module<Tensor, Tensor>
 
     public Sequential Append(Module<Tensor, Tensor> module)
     {
-        RegisterModule(layers.Count.ToString(), module);
+        RegisterModule(layers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
         layers.Add(module);
         return this;
     }
@@ -245,7 +245,7 @@ public sealed class Sequential : Module<Tensor, Tensor>
     public void Replace(int i, Module<Tensor, Tensor> module)
     {
         layers[i] = module;
-        ReplaceChild(i.ToString(), module);
+        ReplaceChild(i.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
     }
 
     public override Tensor Forward(Tensor input)

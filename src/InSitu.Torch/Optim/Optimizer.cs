@@ -31,7 +31,7 @@ public abstract class Optimizer : IDisposable
     public List<ParamGroup> Groups { get; }
 
     /// <summary>Per-parameter state tensors (momentum buffers, moments), keyed by parameter.</summary>
-    protected readonly Dictionary<Parameter, Dictionary<string, Tensor>> State = new(ReferenceEqualityComparer.Instance);
+    protected Dictionary<Parameter, Dictionary<string, Tensor>> State { get; } = new(ReferenceEqualityComparer.Instance);
 
     protected Dictionary<string, Tensor> StateOf(Parameter p)
     {

@@ -62,8 +62,10 @@ public static class Csv
         }
     }
 
+    private static readonly System.Buffers.SearchValues<char> NeedsQuotes = System.Buffers.SearchValues.Create(",\"\n\r");
+
     public static string Escape(string s) =>
-        s.IndexOfAny(new[] { ',', '"', '\n', '\r' }) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+        s.AsSpan().IndexOfAny(NeedsQuotes) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
     public static string Line(IEnumerable<string> fields) => string.Join(",", fields.Select(Escape));
 }

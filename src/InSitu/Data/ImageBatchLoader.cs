@@ -116,12 +116,12 @@ public sealed class ImageBatchLoader : IBatchSource<ImageBatch>
                     int start = b * Options.BatchSize, count = Math.Min(Options.BatchSize, order.Length - start);
                     var slice = new ArraySegment<int>(order, start, count);
                     int first = start;
-                    await pending.Writer.WriteAsync(Task.Run(() => MakeBatch(slice, epoch, first)), stop.Token);
+                    await pending.Writer.WriteAsync(Task.Run(() => MakeBatch(slice, epoch, first), CancellationToken.None), stop.Token);
                 }
             }
             catch (OperationCanceledException) { }
             finally { pending.Writer.TryComplete(); }
-        });
+        }, CancellationToken.None);
         try
         {
             while (pending.Reader.WaitToReadAsync(cancel).AsTask().GetAwaiter().GetResult())
@@ -134,7 +134,7 @@ public sealed class ImageBatchLoader : IBatchSource<ImageBatch>
             stop.Cancel();
             while (pending.Reader.TryRead(out var task))
                 if (task.Status == TaskStatus.RanToCompletion) task.Result.Dispose();
-            try { producer.Wait(); } catch (AggregateException) { }
+            try { producer.Wait(CancellationToken.None); } catch (AggregateException) { }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace InSitu.Data;
 
 /// <summary>
@@ -12,7 +13,7 @@ public static class SplitMaker
         if (train < 0 || val < 0 || test < 0 || Math.Abs(train + val + test - 1) > 1e-6)
             throw new ArgumentException($"split fractions must be non-negative and sum to 1, got {train}/{val}/{test}");
         if (manifest.Rows.Count == 0) throw new ArgumentException("the manifest has no rows to split");
-        string Stratum(ManifestRow r) => r.Stage?.ToString() ?? r.Range?.ToString() ?? r.Label ?? "";
+        string Stratum(ManifestRow r) => r.Stage?.ToString(CultureInfo.InvariantCulture) ?? r.Range?.ToString(CultureInfo.InvariantCulture) ?? r.Label ?? "";
         string Group(ManifestRow r, int i) => r.Gene is null ? $"\u0001row{i}" : "gene:" + r.Gene;
 
         var groups = manifest.Rows.Select((r, i) => (r, i)).GroupBy(x => Group(x.r, x.i))

@@ -1,3 +1,4 @@
+using System.Globalization;
 using InSitu.Imaging;
 
 namespace InSitu.Reports;
@@ -25,12 +26,12 @@ public static class ConfusionImage
                     }
                 if (confusion[r][c] > 0)
                 {
-                    var text = confusion[r][c].ToString();
+                    var text = confusion[r][c].ToString(CultureInfo.InvariantCulture);
                     PixelFont.Draw(px, width, margin + c * cell + (cell - PixelFont.TextWidth(text, 1)) / 2, margin + r * cell + cell / 2 - 2, text, 1,
                         share > 0.5 ? (byte)255 : (byte)0);
                 }
             }
-            var label = classNames[r].ToString();
+            var label = classNames[r].ToString(CultureInfo.InvariantCulture);
             PixelFont.Draw(px, width, margin - 4 - PixelFont.TextWidth(label, 2), margin + r * cell + cell / 2 - 5, label, 2);
             PixelFont.Draw(px, width, margin + r * cell + (cell - PixelFont.TextWidth(label, 2)) / 2, 6, label, 2);
         }

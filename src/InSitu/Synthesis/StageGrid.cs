@@ -1,3 +1,4 @@
+using System.Globalization;
 using InSitu.Common;
 
 namespace InSitu.Synthesis;
@@ -20,7 +21,7 @@ public static class StageGrid
             var bags = tables.Bags.Where(b => b.Range == range && b.Terms.Count > 0).ToList();
             int panel = stage <= 9 ? 0 : 1, row = stage <= 9 ? stage - 1 : stage - 10;
             int ox = panel * (panelWidth + 12), oy = row * (ch + gap);
-            Imaging.PixelFont.Draw(pixels, width, ox + 2, oy + ch / 2 - 5, stage.ToString(), 2);
+            Imaging.PixelFont.Draw(pixels, width, ox + 2, oy + ch / 2 - 5, stage.ToString(CultureInfo.InvariantCulture), 2);
             for (int k = 0; k < perStage; k++)
             {
                 var bag = bags[random.Int(bags.Count)];

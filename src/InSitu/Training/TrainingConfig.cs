@@ -42,7 +42,7 @@ public sealed record TrainingConfig
         OptimizerKind.Sgd => new SGD(parameters, LearningRate, Momentum, WeightDecay),
         OptimizerKind.Adam => new Adam(parameters, LearningRate, Beta1, Beta2, weightDecay: WeightDecay),
         OptimizerKind.AdamW => new AdamW(parameters, LearningRate, Beta1, Beta2, weightDecay: WeightDecay),
-        _ => throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, null),
+        _ => throw new InvalidOperationException($"unknown optimizer {Optimizer}"),
     };
 
     public LRScheduler CreateScheduler(Optimizer optimizer) => Schedule switch
@@ -50,7 +50,7 @@ public sealed record TrainingConfig
         ScheduleKind.MultiStep => new MultiStepLR(optimizer, Milestones, Gamma),
         ScheduleKind.Cosine => new CosineAnnealingLR(optimizer, Epochs, MinLearningRate),
         ScheduleKind.WarmRestarts => new CosineAnnealingWarmRestarts(optimizer, RestartPeriod, RestartGrowth, MinLearningRate),
-        _ => throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, null),
+        _ => throw new InvalidOperationException($"unknown schedule {Schedule}"),
     };
 
     /// <summary>Every value within its range; <paramref name="name"/> prefixes the messages (e.g. "fine").</summary>

@@ -56,12 +56,12 @@ public sealed class NamespaceGraph
             onStack.Add(v);
             foreach (var w in Edges.GetValueOrDefault(v) ?? new SortedSet<string>())
             {
-                if (!index.ContainsKey(w))
+                if (!index.TryGetValue(w, out var seen))
                 {
                     Visit(w);
                     low[v] = Math.Min(low[v], low[w]);
                 }
-                else if (onStack.Contains(w)) low[v] = Math.Min(low[v], index[w]);
+                else if (onStack.Contains(w)) low[v] = Math.Min(low[v], seen);
             }
             if (low[v] != index[v]) return;
             var component = new List<string>();

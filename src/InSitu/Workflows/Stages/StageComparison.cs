@@ -89,12 +89,13 @@ public sealed class StageComparison
     public static string Markdown(IReadOnlyList<MethodSummary> summaries, int seeds)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"Precise-stage accuracy (%) on the test split, mean{(seeds > 1 ? $" ± std over {seeds} seeds" : "")}.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Precise-stage accuracy (%) on the test split, mean{(seeds > 1 ? $" ± std over {seeds} seeds" : "")}.");
         sb.AppendLine();
         sb.AppendLine("| stage | " + string.Join(" | ", summaries.Select(s => s.Method)) + " |");
         sb.AppendLine("|---|" + string.Concat(summaries.Select(_ => "---:|")));
         for (int i = 0; i < PreciseStage.Count; i++)
-            sb.AppendLine($"| {PreciseStage.FromClass(i)} | " + string.Join(" | ", summaries.Select(s => Cell(s.PerStageMean[i], s.PerStageStd[i], seeds))) + " |");
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {PreciseStage.FromClass(i)} | {string.Join(" | ", summaries.Select(s => Cell(s.PerStageMean[i], s.PerStageStd[i], seeds)))} |");
         sb.AppendLine("| **mean** | " + string.Join(" | ", summaries.Select(s => $"**{s.MeanPerStage}**")) + " |");
         sb.AppendLine("| overall | " + string.Join(" | ", summaries.Select(s => s.Overall.ToString())) + " |");
         sb.AppendLine("| errors inside the true range | " + string.Join(" | ", summaries.Select(s => s.ErrorsInsideRange.ToString())) + " |");

@@ -84,7 +84,7 @@ public sealed record StageConfig
     {
         StageNetwork.Paper => ResNetConfig.Paper(Gray ? 1 : 3, classes, Height, Width, BaseWidth),
         StageNetwork.ResNet18 => ResNetConfig.CifarResNet18(Gray ? 1 : 3, classes, Height, Width, BaseWidth),
-        _ => throw new ArgumentOutOfRangeException(nameof(Model), Model, null),
+        _ => throw new InvalidOperationException($"unknown network {Model}"),
     };
 
     public void Validate()
