@@ -60,7 +60,7 @@ public sealed class StageInterpreter
             var (map, c) = method switch
             {
                 "saliency" => Attribution.Saliency(_net.Forward, xb, cb),
-                "guided" => Attribution.Guided(_net.Forward, xb, cb),
+                "guided" => Attribution.Guided(_net, xb, cb),
                 _ => Attribution.GradCam(_net, xb, cb),
             };
             var flat = Attribution.Normalise(map).ToFloatArray();
