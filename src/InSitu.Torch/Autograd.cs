@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -106,81 +107,76 @@ public static class Autograd
 /// <summary>A gradient hook on a tensor: the function sees the incoming gradient and may return a replacement.</summary>
 public sealed class GradientHook : IDisposable
 {
-    private readonly Tensor tensor;
-    private readonly long id;
-    private readonly GCHandle self;
-    internal readonly Func<Tensor, Tensor?> Function;
-    private bool removed;
+    private readonly Tensor _tensor;
+    private readonly nint _id;
+    private readonly long _nativeId;
+    private bool _removed;
 
     internal GradientHook(Tensor tensor, Func<Tensor, Tensor?> function)
     {
-        this.tensor = tensor;
-        Function = function;
-        self = GCHandle.Alloc(this);
-        unsafe
+        _tensor = tensor;
+        _id = HookRegistry.Add(function);
+        try
         {
-            Native.Check(Native.ist_tensor_register_hook(tensor.Handle, &HookRegistry.Callback, GCHandle.ToIntPtr(self), out id));
+            _nativeId = HookRegistry.Attach(tensor, _id);
+        }
+        catch
+        {
+            HookRegistry.Remove(_id);
+            throw;
         }
     }
 
     /// <summary>Removes the hook; it no longer runs in later backward passes.</summary>
     public void Dispose()
     {
-        if (removed) return;
-        removed = true;
-        if (!tensor.IsDisposed) Native.Check(Native.ist_tensor_remove_hook(tensor.Handle, id));
-        // The closure stays alive while libtorch may still hold the hook; removal above guarantees it won't call it.
-        self.Free();
+        if (_removed) return;
+        _removed = true;
+        if (!_tensor.IsDisposed) Native.Check(Native.ist_tensor_remove_hook(_tensor.Handle, _nativeId));
+        // A graph that outlived the tensor handle may still call the engine-side hook: it finds no function and
+        // keeps the gradient.
+        HookRegistry.Remove(_id);
     }
 }
 
 /// <summary>
-/// Guided backpropagation (Springenberg et al.): while enabled on this thread, every ReLU output gets a hook that
-/// lets only positive gradients back through it; ReLU's own backward then keeps only where its input was positive.
+/// Managed gradient hooks by id. The engine is given an id, not a pointer to a managed object: a graph can outlive
+/// the removal of its hook (when its tensor handle was freed first), and a call for a removed id is then harmless.
 /// </summary>
-public static class GuidedBackprop
-{
-    [ThreadStatic] private static List<GradientHook>? hooks;
-
-    public static bool IsEnabled => hooks is not null;
-
-    /// <summary>Guided mode for the forward passes (and their backward) inside the returned scope.</summary>
-    public static IDisposable Enable()
-    {
-        if (hooks is not null) throw new InvalidOperationException("guided backpropagation is already enabled on this thread");
-        hooks = new List<GradientHook>();
-        return new Scope();
-    }
-
-    internal static void Observe(Tensor reluOutput)
-    {
-        if (hooks is not null && reluOutput.RequiresGrad) hooks.Add(reluOutput.RegisterHook(g => g.ClampMin(0)));
-    }
-
-    private sealed class Scope : IDisposable
-    {
-        public void Dispose()
-        {
-            var list = hooks;
-            hooks = null;
-            if (list is null) return;
-            foreach (var h in list) h.Dispose();
-        }
-    }
-}
-
 internal static class HookRegistry
 {
-    [ThreadStatic] private static Exception? pending;
+    private static readonly ConcurrentDictionary<nint, Func<Tensor, Tensor?>> _functions = new();
+    private static long _lastId;
+
+    // Not thread-static: on GPUs the engine runs hooks on its own device threads, not on the thread that called
+    // backward and rethrows.
+    private static Exception? _pending;
+
+    internal static nint Add(Func<Tensor, Tensor?> function)
+    {
+        var id = (nint)Interlocked.Increment(ref _lastId);
+        _functions[id] = function;
+        return id;
+    }
+
+    internal static void Remove(nint id) => _functions.TryRemove(id, out _);
+
+    /// <summary>Has the engine call the function registered as id with this tensor's gradient; returns the engine's hook id.</summary>
+    internal static unsafe long Attach(Tensor tensor, nint id)
+    {
+        Native.Check(Native.ist_tensor_register_hook(tensor.Handle, &Callback, id, out var nativeId));
+        GC.KeepAlive(tensor);
+        return nativeId;
+    }
 
     [UnmanagedCallersOnly]
-    internal static IntPtr Callback(IntPtr grad, IntPtr ctx)
+    private static IntPtr Callback(IntPtr grad, IntPtr ctx)
     {
         try
         {
-            var hook = (GradientHook)GCHandle.FromIntPtr(ctx).Target!;
             using var g = new Tensor(grad).DetachFromScope();
-            var result = hook.Function(g);
+            if (!_functions.TryGetValue(ctx, out var function)) return IntPtr.Zero;
+            var result = function(g);
             if (result is null || ReferenceEquals(result, g)) return IntPtr.Zero;
             // Ownership of a fresh handle passes to the engine.
             Native.Check(Native.ist_tensor_clone_handle(result.Handle, out var h));
@@ -188,15 +184,14 @@ internal static class HookRegistry
         }
         catch (Exception e)
         {
-            pending ??= e;
+            Interlocked.CompareExchange(ref _pending, e, null);
             return IntPtr.Zero;
         }
     }
 
     internal static void RethrowPending()
     {
-        var e = pending;
-        pending = null;
+        var e = Interlocked.Exchange(ref _pending, null);
         if (e is not null) throw new TorchException("a gradient hook failed: " + e.Message, e);
     }
 }
@@ -205,7 +200,7 @@ public partial class Tensor
 {
     /// <summary>
     /// Runs fn on this tensor's gradient during backward; fn may return a replacement gradient (or null to keep it).
-    /// Used by guided backpropagation. Dispose the returned hook to remove it.
+    /// Dispose the returned hook to remove it.
     /// </summary>
     public GradientHook RegisterHook(Func<Tensor, Tensor?> fn) => new(this, fn);
 

@@ -73,12 +73,7 @@ public partial class Tensor
     public Tensor Cos() => C(cos_).Tensor(this).InvokeTensor();
     public Tensor Tanh() => C(tanh_).Tensor(this).InvokeTensor();
     public Tensor Sigmoid() => C(sigmoid_).Tensor(this).InvokeTensor();
-    public Tensor Relu()
-    {
-        var r = C(relu_).Tensor(this).InvokeTensor();
-        GuidedBackprop.Observe(r);
-        return r;
-    }
+    public Tensor Relu() => C(relu_).Tensor(this).InvokeTensor();
     public Tensor Sign() => C(sign_).Tensor(this).InvokeTensor();
     public Tensor Floor() => C(floor_).Tensor(this).InvokeTensor();
     public Tensor Ceil() => C(ceil_).Tensor(this).InvokeTensor();

@@ -2,6 +2,7 @@ using InSitu.Common;
 using InSitu.Interpretation;
 using InSitu.Models;
 using InSitu.Synthesis;
+using InSitu.Torch.NN;
 using InSitu.Training;
 
 namespace InSitu.Torch.Tests;
@@ -55,18 +56,23 @@ public class InterpretationTests : TempFolderTest
     public void GuidedBackpropagationWithoutReluIsTheGradientAndWithReluPassesNoNegativeGradient()
     {
         using var scope = TorchRuntime.NewDisposeScope();
-        var smooth = SmoothModel(out _, out _);
+        TorchRuntime.ManualSeed(11);
+        using var smooth = Float64(new Sequential(new Flatten(), new Linear(20, 6), new Tanh(), new Linear(6, 2)));
         var x = Factory.Randn(new long[] { 2, 1, 4, 5 }, DType.Float64);
-        var (plain, _) = Attribution.Gradient(smooth, x, new long[] { 1, 0 });
-        var (guided, _) = Attribution.Gradient(smooth, x, new long[] { 1, 0 }, guided: true);
+        var (plain, _) = Attribution.Gradient(smooth.Forward, x, new long[] { 1, 0 });
+        Tensor guided;
+        using (GuidedBackprop.Attach(smooth)) (guided, _) = Attribution.Gradient(smooth.Forward, x, new long[] { 1, 0 });
         Assert.Equal(plain.ToDoubleArray(), guided.ToDoubleArray());
 
         // o = sum(w * relu(x)) with weights of both signs: the plain gradient is w where x > 0, the guided one only
         // its positive part
         var w = Factory.Randn(new long[] { 1, 20 }, DType.Float64);
-        Func<Tensor, Tensor> relu = v => v.Flatten(1).Relu().Mul(w).Sum(1, keepDim: true);
-        var (g0, _) = Attribution.Gradient(relu, x, new long[] { 0, 0 });
-        var (g1, _) = Attribution.Gradient(relu, x, new long[] { 0, 0 }, guided: true);
+        var linear = new Linear(20, 1, bias: false);
+        using var relu = Float64(new Sequential(new Flatten(), new ReLU(), linear));
+        using (Autograd.NoGrad()) linear.Weight.Copy_(w);
+        var (g0, _) = Attribution.Gradient(relu.Forward, x, new long[] { 0, 0 });
+        Tensor g1;
+        using (GuidedBackprop.Attach(relu)) (g1, _) = Attribution.Gradient(relu.Forward, x, new long[] { 0, 0 });
         var xv = x.ToDoubleArray();
         var wv = w.ToDoubleArray();
         var p = g0.ToDoubleArray();
@@ -77,7 +83,18 @@ public class InterpretationTests : TempFolderTest
             Assert.True(q[i] >= 0, "a negative gradient passed a guided ReLU");
             Assert.Equal(xv[i] > 0 ? Math.Max(wv[i % 20], 0) : 0, q[i], 12);
         }
-        Assert.False(GuidedBackprop.IsEnabled); // the guided scope ends with the call
+        // the guidance ends with its handle
+        var (after, _) = Attribution.Gradient(relu.Forward, x, new long[] { 0, 0 });
+        Assert.Equal(p, after.ToDoubleArray());
+        // and Attribution.Guided is its positive part, the largest over channels (one channel here)
+        var (map, _) = Attribution.Guided(relu, x, new long[] { 0, 0 });
+        Assert.Equal(q, map.ToDoubleArray());
+    }
+
+    private static Sequential Float64(Sequential model)
+    {
+        model.To(Device.CPU, DType.Float64);
+        return model;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace InSitu.Torch.NN;
 
 /// <summary>2-d convolution, weight [out, in/groups, kh, kw], with torch.nn.Conv2d's default initialisation.</summary>
@@ -27,7 +29,7 @@ public sealed class Conv2d : Module<Tensor, Tensor>
         (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter, new[] { outChannels, inChannels / groups, kernelSize[0], kernelSize[1] }, outChannels, bias);
     }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         var s = input.Shape;
         if (s.Length != 4 || s[1] != InChannels)
@@ -57,7 +59,7 @@ public sealed class ConvTranspose2d : Module<Tensor, Tensor>
         (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter, new[] { inChannels, outChannels / groups, kernelSize, kernelSize }, outChannels, bias);
     }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         var s = input.Shape;
         if (s.Length != 4 || s[1] != InChannels)
@@ -88,7 +90,7 @@ public sealed class BatchNorm2d : Module<Tensor, Tensor>
         NumBatchesTracked = RegisterBuffer("num_batches_tracked", Factory.Zeros(Array.Empty<long>(), DType.Int64));
     }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         var s = input.Shape;
         if (s.Length != 4 || s[1] != NumFeatures)
@@ -116,7 +118,7 @@ public sealed class Linear : Module<Tensor, Tensor>
         (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter, new[] { outFeatures, inFeatures }, outFeatures, bias);
     }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         var s = input.Shape;
         if (s.Length == 0 || s[^1] != InFeatures)
@@ -135,7 +137,7 @@ public sealed class Dropout : Module<Tensor, Tensor>
         P = p;
     }
 
-    public override Tensor Forward(Tensor input) => F.Dropout(input, P, Training);
+    protected override Tensor ForwardCore(Tensor input) => F.Dropout(input, P, Training);
 }
 
 public sealed class MaxPool2d : Module<Tensor, Tensor>
@@ -149,7 +151,7 @@ public sealed class MaxPool2d : Module<Tensor, Tensor>
         this.padding = new[] { padding, padding };
     }
 
-    public override Tensor Forward(Tensor input) => F.MaxPool2d(input, kernel, stride, padding);
+    protected override Tensor ForwardCore(Tensor input) => F.MaxPool2d(input, kernel, stride, padding);
 }
 
 public sealed class AvgPool2d : Module<Tensor, Tensor>
@@ -163,53 +165,53 @@ public sealed class AvgPool2d : Module<Tensor, Tensor>
         this.padding = new[] { padding, padding };
     }
 
-    public override Tensor Forward(Tensor input) => F.AvgPool2d(input, kernel, stride, padding);
+    protected override Tensor ForwardCore(Tensor input) => F.AvgPool2d(input, kernel, stride, padding);
 }
 
 public sealed class AdaptiveAvgPool2d : Module<Tensor, Tensor>
 {
     private readonly long[] size;
     public AdaptiveAvgPool2d(long height, long width) => size = new[] { height, width };
-    public override Tensor Forward(Tensor input) => F.AdaptiveAvgPool2d(input, size);
+    protected override Tensor ForwardCore(Tensor input) => F.AdaptiveAvgPool2d(input, size);
 }
 
 public sealed class AdaptiveMaxPool2d : Module<Tensor, Tensor>
 {
     private readonly long[] size;
     public AdaptiveMaxPool2d(long height, long width) => size = new[] { height, width };
-    public override Tensor Forward(Tensor input) => F.AdaptiveMaxPool2d(input, size);
+    protected override Tensor ForwardCore(Tensor input) => F.AdaptiveMaxPool2d(input, size);
 }
 
 public sealed class ReLU : Module<Tensor, Tensor>
 {
-    public override Tensor Forward(Tensor input) => input.Relu();
+    protected override Tensor ForwardCore(Tensor input) => input.Relu();
 }
 
 public sealed class LeakyReLU : Module<Tensor, Tensor>
 {
     private readonly double slope;
     public LeakyReLU(double negativeSlope = 0.01) => slope = negativeSlope;
-    public override Tensor Forward(Tensor input) => F.LeakyRelu(input, slope);
+    protected override Tensor ForwardCore(Tensor input) => F.LeakyRelu(input, slope);
 }
 
 public sealed class GELU : Module<Tensor, Tensor>
 {
-    public override Tensor Forward(Tensor input) => F.Gelu(input);
+    protected override Tensor ForwardCore(Tensor input) => F.Gelu(input);
 }
 
 public sealed class Sigmoid : Module<Tensor, Tensor>
 {
-    public override Tensor Forward(Tensor input) => input.Sigmoid();
+    protected override Tensor ForwardCore(Tensor input) => input.Sigmoid();
 }
 
 public sealed class Tanh : Module<Tensor, Tensor>
 {
-    public override Tensor Forward(Tensor input) => input.Tanh();
+    protected override Tensor ForwardCore(Tensor input) => input.Tanh();
 }
 
 public sealed class Identity : Module<Tensor, Tensor>
 {
-    public override Tensor Forward(Tensor input) => input.Alias();
+    protected override Tensor ForwardCore(Tensor input) => input.Alias();
 }
 
 public sealed class Flatten : Module<Tensor, Tensor>
@@ -218,11 +220,11 @@ public sealed class Flatten : Module<Tensor, Tensor>
 
     public Flatten(long startDim = 1, long endDim = -1) => (start, end) = (startDim, endDim);
 
-    public override Tensor Forward(Tensor input) => input.Flatten(start, end);
+    protected override Tensor ForwardCore(Tensor input) => input.Flatten(start, end);
 }
 
 /// <summary>Modules applied in order; children are named "0", "1", ... as in torch.nn.Sequential.</summary>
-public sealed class Sequential : Module<Tensor, Tensor>
+public sealed class Sequential : Module<Tensor, Tensor>, IConvBatchNormPairs
 {
     private readonly List<Module<Tensor, Tensor>> layers = new();
 
@@ -233,7 +235,7 @@ public sealed class Sequential : Module<Tensor, Tensor>
 
     public Sequential Append(Module<Tensor, Tensor> module)
     {
-        RegisterModule(layers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
+        RegisterModule(layers.Count.ToString(CultureInfo.InvariantCulture), module);
         layers.Add(module);
         return this;
     }
@@ -242,13 +244,21 @@ public sealed class Sequential : Module<Tensor, Tensor>
 
     public Module<Tensor, Tensor> this[int i] => layers[i];
 
-    public void Replace(int i, Module<Tensor, Tensor> module)
+    public void Replace(int i, Module<Tensor, Tensor> module) => ReplaceChild(i.ToString(CultureInfo.InvariantCulture), module);
+
+    protected override void OnChildReplaced(string name, Module replacement) =>
+        layers[int.Parse(name, CultureInfo.InvariantCulture)] = replacement as Module<Tensor, Tensor>
+            ?? throw new ArgumentException($"a Sequential layer must map a tensor to a tensor, not {replacement.GetType().Name}");
+
+    /// <summary>Each convolution directly followed by a batch norm: the batch norm sees exactly its output.</summary>
+    public IEnumerable<(string conv, string batchNorm)> ConvBatchNormPairs()
     {
-        layers[i] = module;
-        ReplaceChild(i.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
+        for (int i = 0; i + 1 < layers.Count; i++)
+            if (layers[i] is Conv2d && layers[i + 1] is BatchNorm2d)
+                yield return (i.ToString(CultureInfo.InvariantCulture), (i + 1).ToString(CultureInfo.InvariantCulture));
     }
 
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         // Intermediates are released as soon as the next layer has consumed them; autograd keeps what it needs.
         Tensor x = input;

@@ -184,8 +184,16 @@ public abstract class Module : IDisposable
     {
         int i = children.FindIndex(c => c.name == name);
         if (i < 0) throw new ArgumentException($"no child '{name}' in {GetType().Name}");
+        OnChildReplaced(name, replacement);
         children[i] = (name, replacement);
     }
+
+    /// <summary>
+    /// Called before a child is replaced, so a module that keeps typed references to its children can point them at
+    /// the replacement (a rewrite such as <see cref="Fusion.FoldBatchNorms"/> only knows children by name).
+    /// Throw to refuse a replacement that does not fit; nothing has changed yet.
+    /// </summary>
+    protected virtual void OnChildReplaced(string name, Module replacement) { }
 
     public virtual void Dispose()
     {
@@ -194,12 +202,4 @@ public abstract class Module : IDisposable
         foreach (var (_, c) in children) c.Dispose();
         GC.SuppressFinalize(this);
     }
-}
-
-/// <summary>A module with a typed forward pass.</summary>
-public abstract class Module<TIn, TOut> : Module
-{
-    public abstract TOut Forward(TIn input);
-
-    public TOut Call(TIn input) => Forward(input);
 }

@@ -55,81 +55,67 @@ public sealed record ResNetConfig(
     }
 }
 
-/// <summary>Folds a conv's following batch norm into it once; afterwards the pair is (fused conv, identity).</summary>
-internal static class ConvBatchNorm
-{
-    public static (Conv2d conv, Module<Tensor, Tensor> bn) Fold(Conv2d conv, Module<Tensor, Tensor> bn, Action<Conv2d, Module<Tensor, Tensor>> replace)
-    {
-        if (bn is not BatchNorm2d b) return (conv, bn);
-        var fused = Fusion.FoldBatchNorm(conv, b);
-        var identity = new Identity();
-        replace(fused, identity);
-        conv.Dispose();
-        b.Dispose();
-        return (fused, identity);
-    }
-}
-
 /// <summary>Two 3x3 conv+BN+ReLU layers with a residual connection (1x1 conv+BN when the shape changes).</summary>
-public sealed class BasicBlock : Module<Tensor, Tensor>, IFusable
+public sealed class BasicBlock : Module<Tensor, Tensor>, IConvBatchNormPairs
 {
-    private Conv2d conv1, conv2;
-    private Module<Tensor, Tensor> bn1, bn2;
-    private readonly Sequential shortcut;
+    // Typed as modules, not Conv2d/BatchNorm2d: folding for inference replaces them by a fused conv and an identity.
+    private Module<Tensor, Tensor> _conv1, _bn1, _conv2, _bn2;
+    private readonly ReLU _relu1, _relu2;
+    private readonly Sequential _shortcut;
 
     public BasicBlock(int inPlanes, int planes, int stride)
     {
-        conv1 = RegisterModule("conv1", new Conv2d(inPlanes, planes, 3, stride, 1, bias: false));
-        bn1 = RegisterModule("bn1", new BatchNorm2d(planes));
-        conv2 = RegisterModule("conv2", new Conv2d(planes, planes, 3, 1, 1, bias: false));
-        bn2 = RegisterModule("bn2", new BatchNorm2d(planes));
-        shortcut = RegisterModule("shortcut", stride != 1 || inPlanes != planes
+        _conv1 = RegisterModule("conv1", new Conv2d(inPlanes, planes, 3, stride, 1, bias: false));
+        _bn1 = RegisterModule("bn1", new BatchNorm2d(planes));
+        _relu1 = RegisterModule("relu1", new ReLU());
+        _conv2 = RegisterModule("conv2", new Conv2d(planes, planes, 3, 1, 1, bias: false));
+        _bn2 = RegisterModule("bn2", new BatchNorm2d(planes));
+        _shortcut = RegisterModule("shortcut", stride != 1 || inPlanes != planes
             ? new Sequential(new Conv2d(inPlanes, planes, 1, stride, bias: false), new BatchNorm2d(planes))
             : new Sequential());
+        _relu2 = RegisterModule("relu2", new ReLU());
     }
 
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         using var scope = TorchRuntime.NewDisposeScope();
-        var y = bn1.Forward(conv1.Forward(x)).Relu();
-        y = bn2.Forward(conv2.Forward(y));
-        var s = shortcut.Count == 0 ? x : shortcut.Forward(x);
-        return scope.MoveToOuter(y.Add_(s).Relu());
+        var y = _relu1.Forward(_bn1.Forward(_conv1.Forward(x)));
+        y = _bn2.Forward(_conv2.Forward(y));
+        var s = _shortcut.Count == 0 ? x : _shortcut.Forward(x);
+        return scope.MoveToOuter(_relu2.Forward(y.Add_(s)));
     }
 
-    public void FuseForInference()
-    {
-        (conv1, bn1) = ConvBatchNorm.Fold(conv1, bn1, (c, b) => { ReplaceChild("conv1", c); ReplaceChild("bn1", b); });
-        (conv2, bn2) = ConvBatchNorm.Fold(conv2, bn2, (c, b) => { ReplaceChild("conv2", c); ReplaceChild("bn2", b); });
-        FuseSequential(shortcut);
-    }
+    public IEnumerable<(string conv, string batchNorm)> ConvBatchNormPairs() => [("conv1", "bn1"), ("conv2", "bn2")];
 
-    internal static void FuseSequential(Sequential seq)
+    protected override void OnChildReplaced(string name, Module replacement)
     {
-        for (int i = 0; i + 1 < seq.Count; i++)
-            if (seq[i] is Conv2d c)
-            {
-                int at = i;
-                ConvBatchNorm.Fold(c, seq[i + 1], (fused, identity) => { seq.Replace(at, fused); seq.Replace(at + 1, identity); });
-            }
+        switch (name, replacement)
+        {
+            case ("conv1", Module<Tensor, Tensor> m): _conv1 = m; break;
+            case ("bn1", Module<Tensor, Tensor> m): _bn1 = m; break;
+            case ("conv2", Module<Tensor, Tensor> m): _conv2 = m; break;
+            case ("bn2", Module<Tensor, Tensor> m): _bn2 = m; break;
+            default: throw new ArgumentException($"BasicBlock does not support replacing '{name}' by {replacement.GetType().Name}");
+        }
     }
 }
 
 /// <summary>F (stem + residual stages + average pooling) and G (one fully connected layer).</summary>
-public sealed class ResNet : Module<Tensor, Tensor>, IFusable
+public sealed class ResNet : Module<Tensor, Tensor>, IFusable, IConvBatchNormPairs, IHasFeatureLayer
 {
     public ResNetConfig Config { get; }
-    private Conv2d conv1;
-    private Module<Tensor, Tensor> bn1;
-    private readonly List<Sequential> stages = new();
-    private Linear head;
+    private Module<Tensor, Tensor> _conv1, _bn1;
+    private readonly ReLU _relu;
+    private readonly List<Sequential> _stages = new();
+    private Linear _head;
 
     public ResNet(ResNetConfig config)
     {
         Config = config;
         _ = config.FeatureGrid();
-        conv1 = RegisterModule("conv1", new Conv2d(config.InChannels, config.StemWidth, 3, 1, 1, bias: false));
-        bn1 = RegisterModule("bn1", new BatchNorm2d(config.StemWidth));
+        _conv1 = RegisterModule("conv1", new Conv2d(config.InChannels, config.StemWidth, 3, 1, 1, bias: false));
+        _bn1 = RegisterModule("bn1", new BatchNorm2d(config.StemWidth));
+        _relu = RegisterModule("relu", new ReLU());
         int inPlanes = config.StemWidth;
         for (int s = 0; s < config.StageWidths.Length; s++)
         {
@@ -139,12 +125,15 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFusable
                 stage.Append(new BasicBlock(inPlanes, config.StageWidths[s], b == 0 ? config.StageStrides[s] : 1));
                 inPlanes = config.StageWidths[s];
             }
-            stages.Add(RegisterModule($"layer{s + 1}", stage));
+            _stages.Add(RegisterModule($"layer{s + 1}", stage));
         }
-        head = RegisterModule("linear", new Linear(config.FeatureSize, config.Classes));
+        _head = RegisterModule("linear", new Linear(config.FeatureSize, config.Classes));
     }
 
-    public Linear Head => head;
+    public Linear Head => _head;
+
+    /// <summary>The last residual stage: its output is the activation map Grad-CAM weighs.</summary>
+    public Module<Tensor, Tensor> FeatureLayer => _stages[^1];
 
     /// <summary>F(x): the flattened pooled features that the head and the similarity loss read.</summary>
     public Tensor Features(Tensor x)
@@ -153,7 +142,7 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFusable
         return scope.MoveToOuter(Pool(FeatureMap(x)));
     }
 
-    /// <summary>The last residual stage's activation map, before pooling (what Grad-CAM weighs).</summary>
+    /// <summary>The last residual stage's activation map, before pooling (the output of <see cref="FeatureLayer"/>).</summary>
     public Tensor FeatureMap(Tensor x)
     {
         var s = x.Shape;
@@ -162,37 +151,47 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFusable
                 "resize the images or build the model for this size");
         using var scope = TorchRuntime.NewDisposeScope();
         var y = FirstLayer(x);
-        foreach (var stage in stages) y = stage.Forward(y);
+        foreach (var stage in _stages) y = stage.Forward(y);
         return scope.MoveToOuter(y);
     }
 
     /// <summary>The stem's responses, relu(bn1(conv1(x))): the first-layer feature maps.</summary>
-    public Tensor FirstLayer(Tensor x) => bn1.Forward(conv1.Forward(x)).Relu();
+    public Tensor FirstLayer(Tensor x) => _relu.Forward(_bn1.Forward(_conv1.Forward(x)));
 
     /// <summary>Pooled and flattened: F(x) from the activation map.</summary>
     public Tensor Pool(Tensor featureMap) => F.AvgPool2d(featureMap, new long[] { Config.PoolSize, Config.PoolSize }).Flatten(1);
 
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         using var f = Features(x);
-        return head.Forward(f);
+        return _head.Forward(f);
     }
 
     /// <summary>Replaces G by a fresh head with another number of outputs (step 1 -> step 2 of the two-step method).</summary>
     public void ReplaceHead(int classes)
     {
-        var old = head;
-        head = new Linear(Config.FeatureSize, classes);
-        ReplaceChild("linear", head);
+        var old = _head;
+        ReplaceChild("linear", new Linear(Config.FeatureSize, classes));
         old.Dispose();
     }
 
+    public IEnumerable<(string conv, string batchNorm)> ConvBatchNormPairs() => [("conv1", "bn1")];
+
+    protected override void OnChildReplaced(string name, Module replacement)
+    {
+        switch (name, replacement)
+        {
+            case ("conv1", Module<Tensor, Tensor> m): _conv1 = m; break;
+            case ("bn1", Module<Tensor, Tensor> m): _bn1 = m; break;
+            case ("linear", Linear head): _head = head; break;
+            default: throw new ArgumentException($"ResNet does not support replacing '{name}' by {replacement.GetType().Name}");
+        }
+    }
+
+    /// <summary>Folds every batch norm into its convolution (<see cref="Fusion.FoldBatchNorms"/>); needs eval mode.</summary>
     public void FuseForInference()
     {
         if (Training) throw new InvalidOperationException("put the model in eval mode before fusing it for inference");
-        (conv1, bn1) = ConvBatchNorm.Fold(conv1, bn1, (c, b) => { ReplaceChild("conv1", c); ReplaceChild("bn1", b); });
-        foreach (var stage in stages)
-            for (int i = 0; i < stage.Count; i++)
-                ((BasicBlock)stage[i]).FuseForInference();
+        Fusion.FoldBatchNorms(this);
     }
 }

@@ -58,7 +58,7 @@ public sealed class StageInterpreter
             var (map, c) = method switch
             {
                 AttributionMethod.Saliency => Attribution.Saliency(_net.Forward, xb, cb),
-                AttributionMethod.Guided => Attribution.Guided(_net.Forward, xb, cb),
+                AttributionMethod.Guided => Attribution.Guided(_net, xb, cb),
                 _ => Attribution.GradCam(_net, xb, cb),
             };
             var flat = Attribution.Normalise(map).ToFloatArray();

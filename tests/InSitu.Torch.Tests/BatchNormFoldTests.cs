@@ -1,0 +1,98 @@
+using InSitu.Torch.NN;
+
+namespace InSitu.Torch.Tests;
+
+/// <summary>The generic conv+BN folding pass over a module tree.</summary>
+public class BatchNormFoldTests
+{
+    private static void RandomStatistics(Module model)
+    {
+        using var noGrad = Autograd.NoGrad();
+        foreach (var (_, m) in model.NamedModules())
+            if (m is BatchNorm2d bn)
+            {
+                bn.Weight.Copy_(Factory.Rand(new[] { bn.NumFeatures }).Add(0.5));
+                bn.Bias.Copy_(Factory.Randn(new[] { bn.NumFeatures }).Mul(0.2));
+                bn.RunningMean.Copy_(Factory.Randn(new[] { bn.NumFeatures }).Mul(0.2));
+                bn.RunningVar.Copy_(Factory.Rand(new[] { bn.NumFeatures }).Add(0.5));
+            }
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, double tolerance)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"element {i}: {actual[i]} instead of {expected[i]}");
+    }
+
+    [Fact]
+    public void FoldingASequentialKeepsItsOutputsAndLeavesNoBatchNorm()
+    {
+        using var scope = TorchRuntime.NewDisposeScope();
+        TorchRuntime.ManualSeed(4);
+        using var model = new Sequential(new Conv2d(3, 8, 3, padding: 1), new BatchNorm2d(8), new ReLU());
+        RandomStatistics(model);
+        model.Eval();
+        var x = Factory.Randn(new long[] { 2, 3, 9, 7 });
+        var reference = model.Forward(x).ToFloatArray();
+
+        Assert.Equal(1, Fusion.FoldBatchNorms(model));
+        Assert.IsType<Conv2d>(model[0]);
+        Assert.IsType<Identity>(model[1]);
+        Assert.DoesNotContain(model.NamedModules(), m => m.module is BatchNorm2d);
+        AssertClose(reference, model.Forward(x).ToFloatArray(), 1e-4);
+        Assert.Equal(0, Fusion.FoldBatchNorms(model));
+    }
+
+    [Fact]
+    public void FoldingFindsPairsInNestedModulesAndOnlyWhereTheBatchNormFollowsAConvolution()
+    {
+        using var scope = TorchRuntime.NewDisposeScope();
+        TorchRuntime.ManualSeed(5);
+        var alone = new BatchNorm2d(4);
+        using var model = new Sequential(
+            new Sequential(new Conv2d(2, 4, 3, padding: 1, bias: false), new BatchNorm2d(4)),
+            new ReLU(),
+            alone,                                    // follows a ReLU: not foldable
+            new Conv2d(4, 5, 1), new BatchNorm2d(5));
+        RandomStatistics(model);
+        model.Eval();
+        var x = Factory.Randn(new long[] { 3, 2, 6, 6 });
+        var reference = model.Forward(x).ToFloatArray();
+
+        Assert.Equal(2, Fusion.FoldBatchNorms(model));
+        Assert.Same(alone, model[2]);
+        Assert.Single(model.NamedModules(), m => m.module is BatchNorm2d);
+        AssertClose(reference, model.Forward(x).ToFloatArray(), 1e-4);
+    }
+
+    [Fact]
+    public void FoldingNeedsEvalModeAndChangesNothingOtherwise()
+    {
+        using var scope = TorchRuntime.NewDisposeScope();
+        using var model = new Sequential(new Conv2d(1, 2, 3), new BatchNorm2d(2));
+        var ex = Assert.Throws<InvalidOperationException>(() => Fusion.FoldBatchNorms(model));
+        Assert.Contains("'1'", ex.Message);
+        Assert.IsType<BatchNorm2d>(model[1]);
+    }
+
+    [Fact]
+    public void FoldingAResNetKeepsItsOutputsAndItsStateDictLosesOnlyTheBatchNorms()
+    {
+        using var scope = TorchRuntime.NewDisposeScope();
+        using var net = InterpretationHookTests.TinyResNet(6);
+        var x = Factory.Randn(new long[] { 2, 1, 32, 32 });
+        var reference = net.Forward(x).ToFloatArray();
+        var keys = net.StateDict().Select(e => e.name).ToList();
+        int batchNorms = net.NamedModules().Count(m => m.module is BatchNorm2d);
+
+        net.FuseForInference();
+        Assert.DoesNotContain(net.NamedModules(), m => m.module is BatchNorm2d);
+        Assert.Equal(1 + 2 * 4 + 3, batchNorms);  // stem, two per block, the three projection shortcuts
+        AssertClose(reference, net.Forward(x).ToFloatArray(), 1e-4);
+        // the folded convolutions gained a bias; every other key is unchanged
+        var folded = net.StateDict().Select(e => e.name).ToList();
+        Assert.Equal(keys.Where(k => !k.Contains("bn") && !k.Contains("shortcut.1.")),
+            folded.Where(k => !k.EndsWith(".bias", StringComparison.Ordinal) || k.StartsWith("linear", StringComparison.Ordinal)));
+    }
+}
