@@ -132,22 +132,3 @@ public class ImageTests : TempFolderTest
         Assert.Contains("does not exist", ex.Message);
     }
 }
-
-internal static class TestPaths
-{
-    /// <summary>../shared/data relative to the repository root (found by walking up from the test binary).</summary>
-    public static string SharedData
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            {
-                var candidate = Path.Combine(d.FullName, "shared", "data");
-                if (Directory.Exists(candidate) && File.Exists(Path.Combine(d.FullName, "shared", "data", "README.md"))) return candidate;
-                var sibling = Path.Combine(d.FullName, "..", "shared", "data");
-                if (File.Exists(Path.Combine(d.FullName, "Makefile")) && Directory.Exists(sibling)) return Path.GetFullPath(sibling);
-            }
-            throw new DirectoryNotFoundException("../shared/data was not found next to the repository");
-        }
-    }
-}

@@ -17,7 +17,8 @@ public class ParityTests
     public static TheoryData<string> BatchNormCases => FixtureCase.Names("batch_norm2d.json");
     public static TheoryData<string> LinearCases => FixtureCase.Names("linear.json");
     public static TheoryData<string> LstmCases => FixtureCase.Names("lstm.json");
-    public static TheoryData<string> LossCases => FixtureCase.Names("losses.json");
+    // the similarity loss belongs to the stage workflow and is checked there (InSitu.Tests)
+    public static TheoryData<string> LossCases => FixtureCase.Names("losses.json", n => !n.StartsWith("similarity", StringComparison.Ordinal));
     public static TheoryData<string> PoolingCases => FixtureCase.Names("pooling.json");
     public static TheoryData<string> OptimCases => FixtureCase.Names("optim.json");
 
@@ -145,14 +146,12 @@ public class ParityTests
             "cross_entropy" => F.CrossEntropy(x, c.T("target"), c.T("weight"), reduction, c.Int("ignore_index")),
             "bce_with_logits" => F.BinaryCrossEntropyWithLogits(x, c.T("target"), c.T("weight"), c.T("pos_weight"), reduction),
             "mse" => F.MseLoss(x, target = c.Leaf("target"), reduction),
-            "similarity" => InSitu.Workflows.Stages.SimilarityLoss.Compute(x, target = c.Leaf("refs"), c.T("target")),
             var l => throw new ArgumentException($"unknown loss {l}"),
         };
         Close.Equal(c, "out", loss);
         loss.Backward();
         Close.Equal(c, "grad.x", x.Grad);
         if (c.Has("grad.target")) Close.Equal(c, "grad.target", target!.Grad);
-        if (c.Has("grad.refs")) Close.Equal(c, "grad.refs", target!.Grad);
     }
 
     [Theory]

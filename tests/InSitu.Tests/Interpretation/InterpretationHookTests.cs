@@ -2,7 +2,7 @@ using InSitu.Interpretation;
 using InSitu.Models;
 using InSitu.Torch.NN;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests.Interpretation;
 
 /// <summary>Guided backpropagation and Grad-CAM built on module hooks.</summary>
 public class InterpretationHookTests

@@ -5,7 +5,7 @@ using InSitu.Models;
 using InSitu.Torch;
 using InSitu.Torch.NN;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests.Models;
 
 /// <summary>
 /// State dicts cross between InSitu and PyTorch in both directions: a file written by torch.save loads into

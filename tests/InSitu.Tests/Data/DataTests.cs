@@ -1,7 +1,7 @@
 using InSitu.Data;
 using InSitu.Torch;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests.Data;
 
 public class DataTests : TempFolderTest
 {

@@ -4,7 +4,7 @@ using InSitu.Evaluation;
 using InSitu.Workflows.Stages;
 using InSitu.Synthesis;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests.Workflows.Stages;
 
 public class StageEvaluationTests
 {
@@ -103,7 +103,7 @@ public class StageMethodTests : TempFolderTest
     {
         var m = Simulated();
         var data = StageData.Load(m, Tiny, 1, needCoarse: false);
-        using var net = new Models.ResNet(Tiny.Network(14));
+        using var net = new InSitu.Models.ResNet(Tiny.Network(14));
         var y = data.TrainTruth;
         var refs = ReferenceSetBuilder.Build(net, data.Evaluation(data.Train), y, 14, Tiny with { ReferenceSets = 5 }, 1);
         Assert.Equal(5, refs.Sets.Length);

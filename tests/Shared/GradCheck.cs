@@ -1,6 +1,6 @@
 using InSitu.Torch;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests;
 
 /// <summary>
 /// Central finite differences in float64 against autograd: for a scalar projection L = sum(f(x) * r) with a

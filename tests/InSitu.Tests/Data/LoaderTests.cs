@@ -3,7 +3,7 @@ using InSitu.Data;
 using InSitu.Imaging;
 using InSitu.Synthesis;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests.Data;
 
 public class LoaderTests : TempFolderTest
 {

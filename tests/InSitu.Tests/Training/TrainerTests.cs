@@ -5,7 +5,7 @@ using InSitu.Reports;
 using InSitu.Torch;
 using InSitu.Training;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests.Training;
 
 public class ToolkitTests : TempFolderTest
 {
@@ -95,67 +95,5 @@ public class ToolkitTests : TempFolderTest
         Assert.Contains("no such file", missing.Message);
         File.WriteAllText(Path.Combine(dir, "bad.pt"), "garbage");
         Assert.Contains("bad.pt", Assert.Throws<TorchException>(() => other.Load(Path.Combine(dir, "bad.pt"))).Message);
-    }
-
-    [Fact]
-    public void VersionReportsEngineDeviceAndThreads()
-    {
-        var (code, output) = CliRunner.Run("--version");
-        Assert.Equal(0, code);
-        Assert.Contains("InSitu 0.1.0", output);
-        Assert.Contains("libtorch 1.13", output);
-        Assert.Contains("device: cpu", output);
-        Assert.Contains($"threads: {Environment.ProcessorCount}", output);
-    }
-
-    [Fact]
-    public void DemoSimulatesComparesAndWritesTheReport()
-    {
-        var outDir = Path.Combine(dir, "demo");
-        File.WriteAllText(Path.Combine(dir, "tiny.json"), "{\"base_width\": 4, \"coarse\": {\"epochs\": 1, \"milestones\": [1]}, " +
-            "\"fine\": {\"epochs\": 1, \"milestones\": [1]}, \"feature\": {\"epochs\": 1, \"milestones\": [1]}, \"reference_sets\": 3, \"gabor_lambdas\": [0.1]}");
-        var (code, output) = CliRunner.Run("demo", "--out", outDir, "--seeds", "2", "--per-stage", "6", "--coarse-factor", "1",
-            "--config", Path.Combine(dir, "tiny.json"), "--tables", Path.Combine(TestPaths.SharedData, "bdgp-annotations"));
-        Assert.Equal(0, code);
-        foreach (var f in new[] { "config.json", "comparison.json", "comparison.md", "report.html", "data/manifest.csv" })
-            Assert.True(File.Exists(Path.Combine(outDir, f)), $"{f} missing");
-        using var comparison = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")));
-        var methods = comparison.RootElement.GetProperty("methods").EnumerateArray().ToList();
-        Assert.Equal(new[] { "gabor", "plain", "data", "data+feature" }, methods.Select(m => m.GetProperty("method").GetString()));
-        foreach (var m in methods)
-        {
-            Assert.Equal(14, m.GetProperty("per_stage_accuracy").EnumerateObject().Count());
-            Assert.Equal(2, m.GetProperty("mean_per_stage_accuracy").GetProperty("by_seed").GetArrayLength());
-            Assert.InRange(m.GetProperty("mean_per_stage_accuracy").GetProperty("mean").GetDouble(), 0, 1);
-        }
-        Assert.Contains("<svg", File.ReadAllText(Path.Combine(outDir, "report.html")));
-        Assert.Contains("report.html", output);
-    }
-
-    [Fact]
-    public void BadOptionsGiveAOneLineErrorNotACrash()
-    {
-        var (code, _) = CliRunner.Run("demo", "--out", Path.Combine(dir, "x"), "--per-stage", "2");
-        Assert.Equal(1, code);
-    }
-}
-
-/// <summary>Runs the `insitu` command in-process and captures what it prints.</summary>
-internal static class CliRunner
-{
-    public static (int code, string output) Run(params string[] args)
-    {
-        var previous = Console.Out;
-        var writer = new StringWriter();
-        Console.SetOut(writer);
-        try
-        {
-            int code = InSitu.Cli.Cli.Build().Parse(args).Invoke();
-            return (code, writer.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previous);
-        }
     }
 }

@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using InSitu.Torch;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests;
 
 /// <summary>
 /// One case of a JSON fixture written by tests/fixtures/make_fixtures.py: named tensors (shape, dtype, flat
 /// row-major values) and the arguments PyTorch was called with.
 /// </summary>
-internal sealed class FixtureCase
+public sealed class FixtureCase
 {
     private readonly JsonElement args;
     private readonly JsonElement tensors;
@@ -37,10 +37,15 @@ internal sealed class FixtureCase
     }
 
     /// <summary>Case names of a file, as xunit theory data, so that each case is reported as its own test.</summary>
-    public static TheoryData<string> Names(string file)
+    /// <summary>The names of a fixture file's cases, optionally only those <paramref name="keep"/> accepts.</summary>
+    public static TheoryData<string> Names(string file, Func<string, bool>? keep = null)
     {
         var data = new TheoryData<string>();
-        foreach (var c in Root(file).EnumerateArray()) data.Add(c.GetProperty("name").GetString()!);
+        foreach (var c in Root(file).EnumerateArray())
+        {
+            var name = c.GetProperty("name").GetString()!;
+            if (keep?.Invoke(name) ?? true) data.Add(name);
+        }
         return data;
     }
 
@@ -100,7 +105,7 @@ internal sealed class FixtureCase
 }
 
 /// <summary>Element-wise agreement with a reference, reported with the worst element so failures are diagnosable.</summary>
-internal static class Close
+public static class Close
 {
     // Both sides run the same libtorch, so any gap comes from summation order (thread count, kernel choice), a
     // few float32 ulps. rtol 1e-5 is the agreed bar; atol 1e-6 only covers values that are themselves ~0, where a

@@ -1,4 +1,4 @@
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests;
 
 /// <summary>A fresh temporary folder per test, removed afterwards.</summary>
 public abstract class TempFolderTest : IDisposable

@@ -2,7 +2,7 @@ using InSitu.Common;
 using InSitu.Data;
 using InSitu.Synthesis;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests.Synthesis;
 
 public class SynthesisTests : TempFolderTest
 {

@@ -5,7 +5,7 @@ using InSitu.Synthesis;
 using InSitu.Torch.NN;
 using InSitu.Training;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests.Interpretation;
 
 public class InterpretationTests : TempFolderTest
 {

@@ -3,7 +3,7 @@ using InSitu.Reports;
 using InSitu.Torch.NN;
 using InSitu.Training;
 
-namespace InSitu.Torch.Tests;
+namespace InSitu.Tests;
 
 /// <summary>Trains a classifier on in-memory tensors through the shared trainer, as tests need it.</summary>
 internal static class TrainingHelpers
