@@ -26,14 +26,14 @@ public static class Prefetcher
                 for (int b = 0; b < work.Count && !stop.IsCancellationRequested; b++)
                 {
                     var item = work[b];
-                    var task = Task.Run(() => make(item));
+                    var task = Task.Run(() => make(item), CancellationToken.None);
                     try { await pending.Writer.WriteAsync(task, stop.Token); }
                     catch (OperationCanceledException) { DisposeWhenMade(task); throw; }
                 }
             }
             catch (OperationCanceledException) { }
             finally { pending.Writer.TryComplete(); }
-        });
+        }, CancellationToken.None);
         try
         {
             while (pending.Reader.WaitToReadAsync(cancel).AsTask().GetAwaiter().GetResult())
@@ -45,7 +45,7 @@ public static class Prefetcher
             // stopped early: batches still being made are released when they are done, so none is left to the finaliser
             stop.Cancel();
             while (pending.Reader.TryRead(out var task)) DisposeWhenMade(task);
-            try { producer.Wait(); } catch (AggregateException) { }
+            try { producer.Wait(CancellationToken.None); } catch (AggregateException) { }
             while (pending.Reader.TryRead(out var task)) DisposeWhenMade(task);
         }
     }
