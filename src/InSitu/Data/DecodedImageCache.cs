@@ -9,7 +9,7 @@ namespace InSitu.Data;
 /// </summary>
 public sealed class DecodedImageCache
 {
-    private readonly ConcurrentDictionary<(string path, int height, int width, bool gray), float[]> _images = new();
+    private readonly ConcurrentDictionary<(string path, string variant), object> _images = new();
     private long _bytes;
 
     public DecodedImageCache(long budgetBytes = 2L << 30)
@@ -23,14 +23,22 @@ public sealed class DecodedImageCache
     public int Images => _images.Count;
 
     /// <summary>The cached image, or <paramref name="decode"/>'s result (kept when it fits the budget).</summary>
-    public float[] GetOrDecode(string path, LoaderOptions options, Func<string, float[]> decode)
+    public float[] GetOrDecode(string path, LoaderOptions options, Func<string, float[]> decode) =>
+        GetOrDecode(path, $"{options.Height}x{options.Width}{(options.Gray ? " grey" : " RGB")}", decode,
+            image => image.Length * sizeof(float));
+
+    /// <summary>
+    /// The cached decoding of a file in one <paramref name="variant"/> (a geometry, an image with its mask), or
+    /// <paramref name="decode"/>'s result, kept when its <paramref name="bytes"/> fit the budget.
+    /// </summary>
+    public T GetOrDecode<T>(string path, string variant, Func<string, T> decode, Func<T, long> bytes) where T : class
     {
-        var key = (path, options.Height, options.Width, options.Gray);
-        if (_images.TryGetValue(key, out var hit)) return hit;
-        var image = decode(path);
-        long size = image.Length * sizeof(float);
-        if (Interlocked.Add(ref _bytes, size) <= BudgetBytes && _images.TryAdd(key, image)) return image;
+        var key = (path, variant);
+        if (_images.TryGetValue(key, out var hit)) return (T)hit;
+        var value = decode(path);
+        long size = bytes(value);
+        if (Interlocked.Add(ref _bytes, size) <= BudgetBytes && _images.TryAdd(key, value)) return value;
         Interlocked.Add(ref _bytes, -size);
-        return image;
+        return value;
     }
 }
