@@ -3,9 +3,9 @@ using System.Globalization;
 using InSitu.Common;
 using InSitu.Interpretation;
 using InSitu.Models;
-using InSitu.Workflows.Stages;
 using InSitu.Torch;
 using InSitu.Training;
+using InSitu.Workflows.Stages;
 
 /// <summary>
 /// Is explaining affordable? Times, on 1,000 images in memory and the same network, plain inference (eval mode,

@@ -1,7 +1,7 @@
 using InSitu.Data;
-using InSitu.Workflows.Stages;
 using InSitu.Torch;
 using InSitu.Training;
+using InSitu.Workflows.Stages;
 
 /// <summary>
 /// Writes the exact tensors one seed of `insitu stage compare` trains and tests on (same manifest, split, size and

@@ -40,8 +40,13 @@ static class SynthDifficulty
         using var net = new ResNet(ResNetConfig.Paper(1, 14, 64, 160, baseWidth: 16));
         var config = new TrainingConfig
         {
-            Epochs = epochs, BatchSize = 32, LearningRate = 0.05, Milestones = new[] { epochs * 3 / 4 },
-            FlipHorizontal = false, FlipVertical = false, Seed = seed,
+            Epochs = epochs,
+            BatchSize = 32,
+            LearningRate = 0.05,
+            Milestones = new[] { epochs * 3 / 4 },
+            FlipHorizontal = false,
+            FlipVertical = false,
+            Seed = seed,
         };
         var runDir = Path.Combine(Path.GetTempPath(), $"insitu-synth-difficulty-{Environment.ProcessId}");
         var task = new ClassificationTask(net, new TensorBatchSource(xTest, yTest, 64, shuffle: false));

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using InSitu.Data;
 using InSitu.Reports;
-using InSitu.Workflows.Stages;
 using InSitu.Synthesis;
+using InSitu.Workflows.Stages;
 using Spectre.Console;
 
 namespace InSitu.Cli;

@@ -41,8 +41,13 @@ public static class SynthCommand
                 });
             new Reports.RunDirectory(dir).WriteJson("synth.json", new
             {
-                preset = pr.GetValue(preset), options.Images, options.Seed, options.Raw, options.DevelopmentalJitter,
-                tables = Path.GetFullPath(labels.Folder), seconds = Math.Round(result!.Seconds, 2),
+                preset = pr.GetValue(preset),
+                options.Images,
+                options.Seed,
+                options.Raw,
+                options.DevelopmentalJitter,
+                tables = Path.GetFullPath(labels.Folder),
+                seconds = Math.Round(result!.Seconds, 2),
             });
             if (pr.GetValue(grid))
             {

@@ -38,9 +38,17 @@ public static class DTypeExtensions
 
     public static string Name(this DType t) => t switch
     {
-        DType.UInt8 => "uint8", DType.Int8 => "int8", DType.Int16 => "int16", DType.Int32 => "int32",
-        DType.Int64 => "int64", DType.Float16 => "float16", DType.Float32 => "float32", DType.Float64 => "float64",
-        DType.Bool => "bool", DType.BFloat16 => "bfloat16", _ => t.ToString(),
+        DType.UInt8 => "uint8",
+        DType.Int8 => "int8",
+        DType.Int16 => "int16",
+        DType.Int32 => "int32",
+        DType.Int64 => "int64",
+        DType.Float16 => "float16",
+        DType.Float32 => "float32",
+        DType.Float64 => "float64",
+        DType.Bool => "bool",
+        DType.BFloat16 => "bfloat16",
+        _ => t.ToString(),
     };
 
     internal static DType Of<T>() where T : unmanaged

@@ -99,7 +99,8 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int ist_tensor_clone_handle(IntPtr t, out IntPtr result);
 
     [LibraryImport(Lib)] internal static partial int ist_backward(IntPtr* outputs, IntPtr* gradOutputs, int n, int retainGraph, int createGraph);
-    [LibraryImport(Lib)] internal static partial int ist_grad(IntPtr* outputs, IntPtr* gradOutputs, int nOutputs, IntPtr* inputs, int nInputs,
+    [LibraryImport(Lib)]
+    internal static partial int ist_grad(IntPtr* outputs, IntPtr* gradOutputs, int nOutputs, IntPtr* inputs, int nInputs,
         int retainGraph, int createGraph, int allowUnused, IntPtr* results);
     [LibraryImport(Lib)] internal static partial int ist_grad_enabled(out int enabled);
     [LibraryImport(Lib)] internal static partial int ist_set_grad_enabled(int enabled);

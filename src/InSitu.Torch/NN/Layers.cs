@@ -18,7 +18,8 @@ public sealed class Conv2d : Module<Tensor, Tensor>
     public Conv2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, long dilation = 1,
         long groups = 1, bool bias = true)
         : this(inChannels, outChannels, new[] { kernelSize, kernelSize }, new[] { stride, stride }, new[] { padding, padding },
-            new[] { dilation, dilation }, groups, bias) { }
+            new[] { dilation, dilation }, groups, bias)
+    { }
 
     public Conv2d(long inChannels, long outChannels, long[] kernelSize, long[] stride, long[] padding, long[] dilation,
         long groups = 1, bool bias = true)

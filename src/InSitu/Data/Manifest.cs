@@ -1,5 +1,5 @@
-using InSitu.Common;
 using System.Globalization;
+using InSitu.Common;
 using InSitu.Reports;
 
 namespace InSitu.Data;

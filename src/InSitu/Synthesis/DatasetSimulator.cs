@@ -1,5 +1,5 @@
-using InSitu.Common;
 using System.Diagnostics;
+using InSitu.Common;
 using InSitu.Data;
 using InSitu.Torch;
 

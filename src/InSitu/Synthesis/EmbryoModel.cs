@@ -1,5 +1,5 @@
-using InSitu.Common;
 using System.Runtime.CompilerServices;
+using InSitu.Common;
 
 namespace InSitu.Synthesis;
 
@@ -240,42 +240,42 @@ public sealed class EmbryoModel
             case Tissue.PoleCells:
                 return Poles(p);
             case Tissue.Mesoderm:
-            {
-                float early = Ramp(_tBand, 4.5f, 5.5f) * (1 - _bandWeight) * Smooth(-0.55f, -0.7f, p.Y) * Smooth(-0.65f, -0.5f, p.X) * Smooth(0.9f, 0.8f, p.X);
-                float inner = band * Smooth(0.07f, 0.12f, p.Depth) * Smooth(0.08f, 0.16f, bandAlong);
-                float late = Ramp(_tBand, 12.5f, 13.5f) * Smooth(0.05f, 0.09f, p.Depth) * Smooth(0.24f, 0.18f, p.Depth) * Smooth(-0.6f, -0.45f, p.X)
-                             * (0.6f + 0.4f * Stripes(trunk, Segments, 0.3f));
-                return MathF.Max(early, MathF.Max(inner, late));
-            }
+                {
+                    float early = Ramp(_tBand, 4.5f, 5.5f) * (1 - _bandWeight) * Smooth(-0.55f, -0.7f, p.Y) * Smooth(-0.65f, -0.5f, p.X) * Smooth(0.9f, 0.8f, p.X);
+                    float inner = band * Smooth(0.07f, 0.12f, p.Depth) * Smooth(0.08f, 0.16f, bandAlong);
+                    float late = Ramp(_tBand, 12.5f, 13.5f) * Smooth(0.05f, 0.09f, p.Depth) * Smooth(0.24f, 0.18f, p.Depth) * Smooth(-0.6f, -0.45f, p.X)
+                                 * (0.6f + 0.4f * Stripes(trunk, Segments, 0.3f));
+                    return MathF.Max(early, MathF.Max(inner, late));
+                }
             case Tissue.HeadMesoderm:
                 return Ramp(_tBand, 4.5f, 5.5f) * Blob(p, -0.68f, -0.45f, 0.16f, 0.35f) * (1 - 0.6f * Ramp(_tBand, 11f, 13f));
             case Tissue.Midgut:
                 return Gut(p) + (1 - _gutPockets) * (1 - _gutTube) * Ramp(_tGut, 4.5f, 5.5f) *
                        MathF.Max(Smooth(0.8f, 0.9f, p.X), Smooth(-0.82f, -0.92f, p.X)) * surface;
             case Tissue.Foregut:
-            {
-                if (_tGut < 9.5f) return Ramp(_tGut, 6f, 7f) * Blob(p, -0.9f, -0.25f, 0.08f, 0.3f);
-                float len = Ramp(_tGut, 9.5f, 13f);
-                float shift = 0.15f * _involution;
-                return Tube(p, -0.86f + shift, -0.35f, -0.86f + shift + 0.42f * len, -0.05f, 0.09f);
-            }
+                {
+                    if (_tGut < 9.5f) return Ramp(_tGut, 6f, 7f) * Blob(p, -0.9f, -0.25f, 0.08f, 0.3f);
+                    float len = Ramp(_tGut, 9.5f, 13f);
+                    float shift = 0.15f * _involution;
+                    return Tube(p, -0.86f + shift, -0.35f, -0.86f + shift + 0.42f * len, -0.05f, 0.09f);
+                }
             case Tissue.Hindgut:
-            {
-                if (_tGut < 12.5f) return Ramp(_tGut, 6.5f, 7.5f) * Ring(p, MathF.Cos(_tipAngle) * 0.9f, MathF.Sin(_tipAngle) * 0.75f, 0.1f, 0.22f);
-                return Tube(p, 0.93f, -0.1f, 0.55f, 0.28f, 0.085f) + 0.7f * Tube(p, 0.55f, 0.28f, 0.3f, 0.0f, 0.04f);
-            }
+                {
+                    if (_tGut < 12.5f) return Ramp(_tGut, 6.5f, 7.5f) * Ring(p, MathF.Cos(_tipAngle) * 0.9f, MathF.Sin(_tipAngle) * 0.75f, 0.1f, 0.22f);
+                    return Tube(p, 0.93f, -0.1f, 0.55f, 0.28f, 0.085f) + 0.7f * Tube(p, 0.55f, 0.28f, 0.3f, 0.0f, 0.04f);
+                }
             case Tissue.VentralCord:
-            {
-                float neuroectoderm = Ramp(_tCns, 5f, 6f) * (1 - _bandWeight) * Smooth(-0.75f, -0.6f, p.Y) * Smooth(-0.15f, -0.3f, p.Y) * Smooth(-0.6f, -0.5f, p.X);
-                float neuroblasts = band * Smooth(0.12f, 0.05f, p.Depth - 0.04f) * Ramp(_tCns, 8f, 9f) * Noise.Dots(p.Px, p.Py, 0.07f, 0.03f, 0.8f, _seed + 5);
-                return MathF.Max(neuroectoderm, MathF.Max(neuroblasts, Cord(p)));
-            }
+                {
+                    float neuroectoderm = Ramp(_tCns, 5f, 6f) * (1 - _bandWeight) * Smooth(-0.75f, -0.6f, p.Y) * Smooth(-0.15f, -0.3f, p.Y) * Smooth(-0.6f, -0.5f, p.X);
+                    float neuroblasts = band * Smooth(0.12f, 0.05f, p.Depth - 0.04f) * Ramp(_tCns, 8f, 9f) * Noise.Dots(p.Px, p.Py, 0.07f, 0.03f, 0.8f, _seed + 5);
+                    return MathF.Max(neuroectoderm, MathF.Max(neuroblasts, Cord(p)));
+                }
             case Tissue.Brain:
-            {
-                float early = Ramp(_tCns, 8f, 9.5f) * (1 - _brain) * Blob(p, -0.78f, 0.15f, 0.14f, 0.4f) * Noise.Dots(p.Px, p.Py, 0.07f, 0.03f, 0.8f, _seed + 6);
-                float lobes = _brain * Blob(p, -0.62f + 0.12f * _involution, 0.22f, 0.13f + 0.04f * _brain, 0.35f);
-                return MathF.Max(early, lobes);
-            }
+                {
+                    float early = Ramp(_tCns, 8f, 9.5f) * (1 - _brain) * Blob(p, -0.78f, 0.15f, 0.14f, 0.4f) * Noise.Dots(p.Px, p.Py, 0.07f, 0.03f, 0.8f, _seed + 6);
+                    float lobes = _brain * Blob(p, -0.62f + 0.12f * _involution, 0.22f, 0.13f + 0.04f * _brain, 0.35f);
+                    return MathF.Max(early, lobes);
+                }
             case Tissue.Midline:
                 return MathF.Max(Ramp(_tCns, 5f, 6f) * (1 - Ramp(_tCns, 12.5f, 13.5f)) * Smooth(-0.82f, -0.92f, p.Y) * Smooth(-0.6f, -0.5f, p.X) * surface,
                                  Cord(p) * Smooth(-0.7f, -0.78f, p.Y));
@@ -290,19 +290,19 @@ public sealed class EmbryoModel
             case Tissue.Amnioserosa:
                 return Amnioserosa(p) * surface + Ramp(_tSurface, 5f, 6f) * (1 - _bandWeight) * Smooth(0.75f, 0.88f, p.Y) * surface;
             case Tissue.SalivaryGland:
-            {
-                if (_tSurface < 10.3f) return 0;
-                if (_tSurface < 12f) return Ramp(_tSurface, 10.3f, 11f) * Blob(p, -0.6f, -0.72f, 0.07f, 0.2f) * surface;
-                float len = Ramp(_tSurface, 12f, 14f);
-                return Tube(p, -0.62f, -0.6f, -0.62f + 0.35f * len, -0.6f + 0.3f * len, 0.07f);
-            }
+                {
+                    if (_tSurface < 10.3f) return 0;
+                    if (_tSurface < 12f) return Ramp(_tSurface, 10.3f, 11f) * Blob(p, -0.6f, -0.72f, 0.07f, 0.2f) * surface;
+                    float len = Ramp(_tSurface, 12f, 14f);
+                    return Tube(p, -0.62f, -0.6f, -0.62f + 0.35f * len, -0.6f + 0.3f * len, 0.07f);
+                }
             case Tissue.Trachea:
-            {
-                if (_tSurface < 10.3f) return 0;
-                float pits = Stripes(trunk, 10, 0.85f) * Smooth(0.12f, 0.04f, MathF.Abs(p.Depth - 0.15f)) * (band > 0 ? band : 1);
-                float trunkLine = Ramp(_tSurface, 12.5f, 15f) * Smooth(0.06f, 0.02f, MathF.Abs(p.Y - 0.25f)) * Smooth(-0.35f, -0.25f, p.X) * Smooth(0.85f, 0.75f, p.X);
-                return MathF.Max(pits * Ramp(_tSurface, 10.3f, 11f) * (1 - 0.5f * Ramp(_tSurface, 13f, 15f)), trunkLine);
-            }
+                {
+                    if (_tSurface < 10.3f) return 0;
+                    float pits = Stripes(trunk, 10, 0.85f) * Smooth(0.12f, 0.04f, MathF.Abs(p.Depth - 0.15f)) * (band > 0 ? band : 1);
+                    float trunkLine = Ramp(_tSurface, 12.5f, 15f) * Smooth(0.06f, 0.02f, MathF.Abs(p.Y - 0.25f)) * Smooth(-0.35f, -0.25f, p.X) * Smooth(0.85f, 0.75f, p.X);
+                    return MathF.Max(pits * Ramp(_tSurface, 10.3f, 11f) * (1 - 0.5f * Ramp(_tSurface, 13f, 15f)), trunkLine);
+                }
             case Tissue.SensoryOrgans:
                 return Ramp(_tSurface, 10.5f, 12f) * MathF.Max(
                     Stripes(trunk, Segments, 0.9f) * Smooth(0.15f, 0.05f, p.Depth) * MathF.Max(Smooth(0.08f, 0f, MathF.Abs(p.Y + 0.3f)), Smooth(0.08f, 0f, MathF.Abs(p.Y - 0.35f))),
@@ -319,11 +319,11 @@ public sealed class EmbryoModel
             case Tissue.DorsalVessel:
                 return Ramp(_tSurface, 13f, 15f) * Smooth(0.75f, 0.85f, p.Y) * Smooth(0.03f, 0.06f, p.Depth) * Smooth(0.14f, 0.1f, p.Depth) * Smooth(-0.3f, -0.15f, p.X);
             case Tissue.Hemocytes:
-            {
-                float dots = Noise.Dots(p.Px, p.Py, 0.12f, 0.035f, 0.5f, _seed + 8);
-                float spread = Ramp(_tBand, 10f, 13f);
-                return Ramp(_tBand, 6f, 7f) * dots * MathF.Max(Blob(p, -0.65f, -0.35f, 0.2f, 0.45f), spread * Smooth(0.05f, 0.12f, p.Depth));
-            }
+                {
+                    float dots = Noise.Dots(p.Px, p.Py, 0.12f, 0.035f, 0.5f, _seed + 8);
+                    float spread = Ramp(_tBand, 10f, 13f);
+                    return Ramp(_tBand, 6f, 7f) * dots * MathF.Max(Blob(p, -0.65f, -0.35f, 0.2f, 0.45f), spread * Smooth(0.05f, 0.12f, p.Depth));
+                }
             case Tissue.Glands:
                 return Ramp(_tSurface, 12f, 13f) * Blob(p, -0.42f, 0.48f, 0.06f, 0.14f);
             case Tissue.Scattered:

@@ -28,7 +28,12 @@ public class BagSourceTests : TempFolderTest
 
     private static LoaderOptions Options(bool augment = true, bool shuffle = true, int prefetch = 2) => new()
     {
-        Height = 16, Width = 24, BatchSize = 2, Shuffle = shuffle, Seed = 11, Prefetch = prefetch,
+        Height = 16,
+        Width = 24,
+        BatchSize = 2,
+        Shuffle = shuffle,
+        Seed = 11,
+        Prefetch = prefetch,
         Augment = augment ? new AugmentOptions() : AugmentOptions.None,
     };
 

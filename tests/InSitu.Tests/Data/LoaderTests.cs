@@ -26,7 +26,11 @@ public class LoaderTests : TempFolderTest
 
     private static LoaderOptions Small(bool augment) => new()
     {
-        Height = 32, Width = 80, BatchSize = 4, Shuffle = true, Seed = 7,
+        Height = 32,
+        Width = 80,
+        BatchSize = 4,
+        Shuffle = true,
+        Seed = 7,
         Augment = augment ? new AugmentOptions() : AugmentOptions.None,
     };
 

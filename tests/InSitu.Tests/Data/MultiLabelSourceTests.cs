@@ -23,7 +23,13 @@ public class MultiLabelSourceTests : TempFolderTest
 
     private static LoaderOptions Options(int prefetch = 2) => new()
     {
-        Height = 16, Width = 24, BatchSize = 3, Shuffle = true, Seed = 3, Augment = new AugmentOptions(), Prefetch = prefetch,
+        Height = 16,
+        Width = 24,
+        BatchSize = 3,
+        Shuffle = true,
+        Seed = 3,
+        Augment = new AugmentOptions(),
+        Prefetch = prefetch,
     };
 
     [Fact]

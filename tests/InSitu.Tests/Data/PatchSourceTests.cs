@@ -30,8 +30,15 @@ public class PatchSourceTests : TempFolderTest
     /// <summary>Unnormalised RGB patches of 12 x 16, so a value times 255 is the byte in the file.</summary>
     private static LoaderOptions Options(AugmentOptions? augment = null, int prefetch = 2) => new()
     {
-        Height = 12, Width = 16, Gray = false, Mean = new[] { 0f, 0, 0 }, Std = new[] { 1f, 1, 1 }, BatchSize = 5, Seed = 4,
-        Prefetch = prefetch, Augment = augment ?? AugmentOptions.None,
+        Height = 12,
+        Width = 16,
+        Gray = false,
+        Mean = new[] { 0f, 0, 0 },
+        Std = new[] { 1f, 1, 1 },
+        BatchSize = 5,
+        Seed = 4,
+        Prefetch = prefetch,
+        Augment = augment ?? AugmentOptions.None,
     };
 
     /// <summary>The file coordinates (y, x) and blue value of patch n's pixel (py, px).</summary>
@@ -220,7 +227,12 @@ public class PatchSourceTests : TempFolderTest
         Assert.Equal(10, pairs.Count);
         var options = new LoaderOptions
         {
-            Height = 64, Width = 64, Gray = false, Mean = new[] { 0.5f, 0.5f, 0.5f }, Std = new[] { 0.25f, 0.25f, 0.25f }, BatchSize = 16,
+            Height = 64,
+            Width = 64,
+            Gray = false,
+            Mean = new[] { 0.5f, 0.5f, 0.5f },
+            Std = new[] { 0.25f, 0.25f, 0.25f },
+            BatchSize = 16,
             Augment = FlipsOnly,
         };
         var cache = new DecodedImageCache();

@@ -48,8 +48,14 @@ public sealed class StageComparison
                 var sim = outcome.SimilarityPredicted is { } s ? StageEvaluation.Of(s, truth) : null;
                 new RunDirectory(folder).WriteJson($"{method.Slug}.json", new
                 {
-                    outcome.Method, outcome.Seed, outcome.ValidationAccuracy, evaluation = eval, similarity_evaluation = sim, outcome.Notes,
-                    outcome.Seconds, outcome.Curves,
+                    outcome.Method,
+                    outcome.Seed,
+                    outcome.ValidationAccuracy,
+                    evaluation = eval,
+                    similarity_evaluation = sim,
+                    outcome.Notes,
+                    outcome.Seconds,
+                    outcome.Curves,
                 });
                 Log?.Invoke($"seed {seed} {method}: mean per-stage accuracy {100 * eval.MeanPerStageAccuracy:F2}% (overall {100 * eval.OverallAccuracy:F2}%)" +
                     (sim is null ? "" : $", nearest reference {100 * sim.MeanPerStageAccuracy:F2}%") + $" in {outcome.Seconds:F0} s");
@@ -59,7 +65,8 @@ public sealed class StageComparison
         var summaries = methods.Select(m => Summarise(m.Name, outcomes.Where(o => o.outcome.Method == m.Name).ToList())).ToList();
         run.WriteJson("comparison.json", new
         {
-            seeds, methods = summaries.Select(s => new
+            seeds,
+            methods = summaries.Select(s => new
             {
                 method = s.Method,
                 per_stage_accuracy = Enumerable.Range(0, PreciseStage.Count).ToDictionary(i => PreciseStage.FromClass(i).ToString(), i => new { mean = s.PerStageMean[i], std = s.PerStageStd[i] }),

@@ -54,8 +54,15 @@ public sealed record StageConfig
 
     public static TrainingConfig Paper => new()
     {
-        Epochs = 40, BatchSize = 16, LearningRate = 0.001, Momentum = 0.9, WeightDecay = 5e-4,
-        Milestones = new[] { 20, 30 }, Gamma = 0.1, FlipHorizontal = true, FlipVertical = true,
+        Epochs = 40,
+        BatchSize = 16,
+        LearningRate = 0.001,
+        Momentum = 0.9,
+        WeightDecay = 5e-4,
+        Milestones = new[] { 20, 30 },
+        Gamma = 0.1,
+        FlipHorizontal = true,
+        FlipVertical = true,
     };
 
     /// <summary>
@@ -64,7 +71,10 @@ public sealed record StageConfig
     /// </summary>
     public static StageConfig Demo => new()
     {
-        BaseWidth = 16, Height = 32, Width = 80, ReferenceSets = 100,
+        BaseWidth = 16,
+        Height = 32,
+        Width = 80,
+        ReferenceSets = 100,
         Coarse = Paper with { Epochs = 6, BatchSize = 32, LearningRate = 0.05, Milestones = new[] { 4 } },
         Fine = Paper with { Epochs = 30, BatchSize = 32, LearningRate = 0.05, Milestones = new[] { 20 } },
         Feature = Paper with { Epochs = 10, BatchSize = 32, LearningRate = 0.005, Milestones = new[] { 7 } },
@@ -76,8 +86,13 @@ public sealed record StageConfig
     /// </summary>
     public LoaderOptions Loader(int batchSize = 64) => new()
     {
-        Height = Height, Width = Width, Gray = Gray, BatchSize = batchSize, MaxAspectChange = 0.15f,
-        Mean = Enumerable.Repeat(0.5f, Gray ? 1 : 3).ToArray(), Std = Enumerable.Repeat(0.25f, Gray ? 1 : 3).ToArray(),
+        Height = Height,
+        Width = Width,
+        Gray = Gray,
+        BatchSize = batchSize,
+        MaxAspectChange = 0.15f,
+        Mean = Enumerable.Repeat(0.5f, Gray ? 1 : 3).ToArray(),
+        Std = Enumerable.Repeat(0.25f, Gray ? 1 : 3).ToArray(),
     };
 
     public ResNetConfig Network(int classes) => Model switch

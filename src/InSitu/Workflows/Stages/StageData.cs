@@ -84,7 +84,8 @@ public sealed class StageData
         var rows = coarse ? Coarse ?? throw new InvalidOperationException("no coarse set was loaded") : Train;
         var options = _config.Loader(phase.BatchSize) with
         {
-            Shuffle = true, Seed = Seed,
+            Shuffle = true,
+            Seed = Seed,
             Augment = AugmentOptions.None with { FlipHorizontal = phase.FlipHorizontal, FlipVertical = phase.FlipVertical },
         };
         return new ImageBatchLoader(_manifest, options, coarse ? RangeLabel : FineLabel, rows, _cache);

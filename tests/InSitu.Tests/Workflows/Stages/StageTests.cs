@@ -1,8 +1,8 @@
 using InSitu.Classic;
 using InSitu.Data;
 using InSitu.Evaluation;
-using InSitu.Workflows.Stages;
 using InSitu.Synthesis;
+using InSitu.Workflows.Stages;
 
 namespace InSitu.Tests.Workflows.Stages;
 
@@ -93,7 +93,9 @@ public class StageMethodTests : TempFolderTest
         Coarse = StageConfig.Demo.Coarse with { Epochs = 1, Milestones = new[] { 1 } },
         Fine = StageConfig.Demo.Fine with { Epochs = 2, Milestones = new[] { 1 } },
         Feature = StageConfig.Demo.Feature with { Epochs = 1, Milestones = new[] { 1 } },
-        ReferenceSets = 4, GaborLambdas = new[] { 0.1 }, BaseWidth = 4,
+        ReferenceSets = 4,
+        GaborLambdas = new[] { 0.1 },
+        BaseWidth = 4,
     };
 
     private Manifest Simulated(int perStage = 8, int factor = 2) => new StageDemo(perStage, factor).Simulate(Tables.Value, Path.Combine(dir, "data"));
