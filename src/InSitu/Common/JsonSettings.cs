@@ -35,7 +35,14 @@ public sealed class NamedEnumConverterFactory : JsonConverterFactory
         {
             if (reader.TokenType != JsonTokenType.String)
                 throw new JsonException($"expected one of {string.Join(", ", EnumNames.All<T>())} (a string), not {reader.TokenType}");
-            return EnumNames.Parse<T>(reader.GetString()!);
+            try
+            {
+                return EnumNames.Parse<T>(reader.GetString()!);
+            }
+            catch (ArgumentException e)
+            {
+                throw new JsonException(e.Message);
+            }
         }
 
         public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
@@ -55,6 +62,6 @@ public static class EnumNames
         static string Key(string s) => s.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
         foreach (var v in Enum.GetValues<T>())
             if (Key(v.ToString()) == Key(text)) return v;
-        throw new JsonException($"unknown {typeof(T).Name} '{text}': use {string.Join(", ", All<T>())}");
+        throw new ArgumentException($"unknown {typeof(T).Name} '{text}': use {string.Join(", ", All<T>())}");
     }
 }

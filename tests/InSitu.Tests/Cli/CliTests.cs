@@ -22,6 +22,7 @@ public class CliTests : TempFolderTest
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void DemoSimulatesComparesAndWritesTheReport()
     {
         var outDir = Path.Combine(dir, "demo");

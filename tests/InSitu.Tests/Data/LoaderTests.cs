@@ -132,6 +132,7 @@ public class StandardizeTests : TempFolderTest
     private static float AngleError(float a, float b) => MathF.Abs(((a - b) % 180 + 270) % 180 - 90);
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void RawPhotosAreStraightenedIncludingTouchingNeighbours()
     {
         var options = new SynthOptions(16, Seed: 9, Raw: true, RawWidth: 760, RawHeight: 540);
@@ -180,6 +181,7 @@ public class StandardizeTests : TempFolderTest
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void StandardizeCommandWritesImagesAndListsFailures()
     {
         var raw = Path.Combine(dir, "raw");

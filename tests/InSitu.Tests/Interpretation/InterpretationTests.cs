@@ -102,6 +102,7 @@ public class InterpretationTests : TempFolderTest
     /// elsewhere in both classes: a network that learned the task must put its saliency in that region.
     /// </summary>
     [Fact]
+    [Trait("Category", "Slow")]
     public void SaliencyConcentratesOnTheOnlyCue()
     {
         using var scope = TorchRuntime.NewDisposeScope();

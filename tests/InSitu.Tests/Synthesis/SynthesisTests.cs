@@ -145,6 +145,7 @@ public class SynthesisTests : TempFolderTest
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void SynthCommandWritesADatasetThatStatsReads()
     {
         var outDir = Path.Combine(dir, "sim");

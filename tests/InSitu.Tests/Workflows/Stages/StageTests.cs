@@ -1,3 +1,4 @@
+using System.Text.Json;
 using InSitu.Classic;
 using InSitu.Data;
 using InSitu.Evaluation;
@@ -115,6 +116,7 @@ public class StageMethodTests : TempFolderTest
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void CompareWritesTheRunDirectoryAndResumes()
     {
         var m = Simulated();
@@ -152,6 +154,7 @@ public class StageMethodTests : TempFolderTest
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void TrainEvaluatePredictFromTheCommandLine()
     {
         var m = Simulated();
@@ -160,6 +163,11 @@ public class StageMethodTests : TempFolderTest
         var (code, _) = CliRunner.Run("stage", "train", Path.Combine(dir, "data", "manifest.csv"), "--method", "plain", "--preset", "demo",
             "--config", Path.Combine(dir, "tiny.json"), "--out", run);
         Assert.Equal(0, code);
+        // the model lies where the run directory's model.json says: in the run directory itself
+        foreach (var f in new[] { "model.pt", "model.json", "config.json", "evaluation.json", "plain/curve.json" })
+            Assert.True(File.Exists(Path.Combine(run, f)), f);
+        Assert.Equal("model.pt", JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "model.json"))).RootElement.GetProperty("weights").GetString());
+        Assert.False(Directory.Exists(Path.Combine(run, "seed-1")));
         (code, _) = CliRunner.Run("stage", "evaluate", run, Path.Combine(dir, "data", "manifest.csv"));
         Assert.Equal(0, code);
         Assert.True(File.Exists(Path.Combine(run, "evaluation.json")));
@@ -185,6 +193,13 @@ public class StageMethodTests : TempFolderTest
         (code, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), "--method", "saliency", "--stage", "9", "--out", Path.Combine(dir, "explain9"));
         Assert.Equal(0, code);
         Assert.EndsWith(",9,000000.saliency.png,000000.saliency.overlay.png", File.ReadAllLines(Path.Combine(dir, "explain9", "explanations.csv"))[1]);
+        // two inputs with one name get two maps, not one overwritten
+        var other = Path.Combine(dir, "other");
+        Directory.CreateDirectory(other);
+        File.Copy(Path.Combine(images, "000001.png"), Path.Combine(other, "000000.png"));
+        (code, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(other, "000000.png"), "--out", Path.Combine(dir, "same"));
+        Assert.Equal(0, code);
+        Assert.True(File.Exists(Path.Combine(dir, "same", "000000-2.saliency.png")));
         (code, _) = CliRunner.Run("explain", run, images, "--method", "sharpness", "--out", Path.Combine(dir, "x"));
         Assert.Equal(1, code);
         (code, _) = CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--masked", "--stages", "7-12", "--out", Path.Combine(dir, "gem"));
