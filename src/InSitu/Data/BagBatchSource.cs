@@ -52,7 +52,7 @@ public sealed class BagBatchSource : IBatchSource<BagBatch>
         if (order.Count == 0) throw new ArgumentException("the bag source has no bags (empty manifest or selection)");
         foreach (var bag in order) _bags.Add((bag, index[bag].ToArray()));
         _targets = targets;
-        if (targets is not null) _targetCount = TargetLength(targets);
+        if (targets is not null) _targetCount = TargetLength();
     }
 
     public LoaderOptions Options { get; }
@@ -136,17 +136,6 @@ public sealed class BagBatchSource : IBatchSource<BagBatch>
 
     private float[] Target(int bag) => _targets!(_bags[bag].rows.Select(r => _manifest.Rows[r]).ToList());
 
-    private int TargetLength(Func<IReadOnlyList<ManifestRow>, float[]> targets)
-    {
-        int length = -1;
-        for (int b = 0; b < _bags.Count; b++)
-        {
-            int n = Target(b).Length;
-            if (length < 0) length = n;
-            else if (n != length)
-                throw new InvalidDataException($"bag '{_bags[b].id}' has {n} targets but the bags before it have {length}");
-        }
-        if (length == 0) throw new ArgumentException("multi-label targets need at least one target");
-        return length;
-    }
+    private int TargetLength() =>
+        ImageBatchLoader.CommonLength(Enumerable.Range(0, _bags.Count).Select(b => ($"bag '{_bags[b].id}'", Target(b).Length)), "bags");
 }

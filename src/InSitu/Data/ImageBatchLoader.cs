@@ -128,16 +128,20 @@ public sealed class ImageBatchLoader : IBatchSource<ImageBatch>
     public float[] LoadImage(string path) => _pipeline.Load(path);
 
     /// <summary>The targets' common length; a row whose targets differ in length is named.</summary>
-    internal static int TargetLength(Manifest manifest, IReadOnlyList<int> rows, Func<ManifestRow, float[]> targets)
+    internal static int TargetLength(Manifest manifest, IReadOnlyList<int> rows, Func<ManifestRow, float[]> targets) =>
+        CommonLength(rows.Select(r => ($"manifest row '{manifest.Rows[r].Path}'", targets(manifest.Rows[r]).Length)), "rows");
+
+    /// <summary>
+    /// The one length every item's multi-label target has; the first item that differs is named (<paramref name="what"/>
+    /// says what the items are, e.g. "rows" or "bags").
+    /// </summary>
+    internal static int CommonLength(IEnumerable<(string name, int length)> items, string what)
     {
         int length = -1;
-        foreach (var r in rows)
+        foreach (var (name, n) in items)
         {
-            var row = manifest.Rows[r];
-            int n = targets(row).Length;
             if (length < 0) length = n;
-            else if (n != length)
-                throw new InvalidDataException($"manifest row '{row.Path}' has {n} targets but the rows before it have {length}");
+            else if (n != length) throw new InvalidDataException($"{name} has {n} targets but the {what} before it have {length}");
         }
         if (length == 0) throw new ArgumentException("multi-label targets need at least one target");
         return length;

@@ -12,15 +12,7 @@ public class InterpretationHookTests
     {
         TorchRuntime.ManualSeed(seed);
         var net = new ResNet(ResNetConfig.Paper(1, 3, 32, 32, baseWidth: 4));
-        using (Autograd.NoGrad())
-            foreach (var (_, m) in net.NamedModules())
-                if (m is BatchNorm2d bn)
-                {
-                    bn.Weight.Copy_(Factory.Rand(new[] { bn.NumFeatures }).Add(0.5));
-                    bn.Bias.Copy_(Factory.Randn(new[] { bn.NumFeatures }).Mul(0.2));
-                    bn.RunningMean.Copy_(Factory.Randn(new[] { bn.NumFeatures }).Mul(0.2));
-                    bn.RunningVar.Copy_(Factory.Rand(new[] { bn.NumFeatures }).Add(0.5));
-                }
+        BatchNormStatistics.Randomise(net);
         net.Eval();
         return net;
     }

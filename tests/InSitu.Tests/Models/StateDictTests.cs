@@ -114,19 +114,9 @@ public class StateDictTests
         using var scope = TorchRuntime.NewDisposeScope();
         TorchRuntime.ManualSeed(1234);
         using var model = TinyResNet();
-        using (Autograd.NoGrad())
-        {
-            // Fresh batch norms are the identity in eval mode; random statistics make a lost or misnamed buffer show.
-            foreach (var (_, m) in model.NamedModules())
-                if (m is BatchNorm2d bn)
-                {
-                    bn.Weight.Copy_(Factory.Rand(new[] { bn.NumFeatures }).Add(0.5));
-                    bn.Bias.Copy_(Factory.Randn(new[] { bn.NumFeatures }).Mul(0.2));
-                    bn.RunningMean.Copy_(Factory.Randn(new[] { bn.NumFeatures }).Mul(0.2));
-                    bn.RunningVar.Copy_(Factory.Rand(new[] { bn.NumFeatures }).Add(0.5));
-                    bn.NumBatchesTracked.Fill_(3);
-                }
-        }
+        BatchNormStatistics.Randomise(model);
+        foreach (var (_, m) in model.NamedModules())
+            if (m is BatchNorm2d bn) bn.NumBatchesTracked.Fill_(3);
         model.Eval();
         var x = Factory.Randn(new long[] { 2, 1, 32, 32 });
         float[] ours;

@@ -5,19 +5,6 @@ namespace InSitu.Torch.Tests;
 /// <summary>The generic conv+BN folding pass over a module tree.</summary>
 public class BatchNormFoldTests
 {
-    private static void RandomStatistics(Module model)
-    {
-        using var noGrad = Autograd.NoGrad();
-        foreach (var (_, m) in model.NamedModules())
-            if (m is BatchNorm2d bn)
-            {
-                bn.Weight.Copy_(Factory.Rand(new[] { bn.NumFeatures }).Add(0.5));
-                bn.Bias.Copy_(Factory.Randn(new[] { bn.NumFeatures }).Mul(0.2));
-                bn.RunningMean.Copy_(Factory.Randn(new[] { bn.NumFeatures }).Mul(0.2));
-                bn.RunningVar.Copy_(Factory.Rand(new[] { bn.NumFeatures }).Add(0.5));
-            }
-    }
-
     private static void AssertClose(float[] expected, float[] actual, double tolerance)
     {
         Assert.Equal(expected.Length, actual.Length);
@@ -31,7 +18,7 @@ public class BatchNormFoldTests
         using var scope = TorchRuntime.NewDisposeScope();
         TorchRuntime.ManualSeed(4);
         using var model = new Sequential(new Conv2d(3, 8, 3, padding: 1), new BatchNorm2d(8), new ReLU());
-        RandomStatistics(model);
+        BatchNormStatistics.Randomise(model);
         model.Eval();
         var x = Factory.Randn(new long[] { 2, 3, 9, 7 });
         var reference = model.Forward(x).ToFloatArray();
@@ -55,7 +42,7 @@ public class BatchNormFoldTests
             new ReLU(),
             alone,                                    // follows a ReLU: not foldable
             new Conv2d(4, 5, 1), new BatchNorm2d(5));
-        RandomStatistics(model);
+        BatchNormStatistics.Randomise(model);
         model.Eval();
         var x = Factory.Randn(new long[] { 3, 2, 6, 6 });
         var reference = model.Forward(x).ToFloatArray();
