@@ -72,34 +72,34 @@ public static class Autograd
 
     private sealed class GradModeGuard : IDisposable
     {
-        private readonly bool previous;
-        private bool done;
+        private readonly bool _previous;
+        private bool _done;
 
         public GradModeGuard(bool enabled)
         {
-            previous = IsGradEnabled;
+            _previous = IsGradEnabled;
             IsGradEnabled = enabled;
         }
 
         public void Dispose()
         {
-            if (done) return;
-            done = true;
-            IsGradEnabled = previous;
+            if (_done) return;
+            _done = true;
+            IsGradEnabled = _previous;
         }
     }
 
     private sealed class InferenceModeGuard : IDisposable
     {
-        private IntPtr guard;
+        private IntPtr _guard;
 
-        public InferenceModeGuard() => Native.Check(Native.ist_inference_mode_enter(out guard));
+        public InferenceModeGuard() => Native.Check(Native.ist_inference_mode_enter(out _guard));
 
         public void Dispose()
         {
-            if (guard == IntPtr.Zero) return;
-            Native.Check(Native.ist_inference_mode_exit(guard));
-            guard = IntPtr.Zero;
+            if (_guard == IntPtr.Zero) return;
+            Native.Check(Native.ist_inference_mode_exit(_guard));
+            _guard = IntPtr.Zero;
         }
     }
 }
@@ -145,7 +145,7 @@ public sealed class GradientHook : IDisposable
 /// </summary>
 internal static class HookRegistry
 {
-    private static readonly ConcurrentDictionary<nint, Func<Tensor, Tensor?>> _functions = new();
+    private static readonly ConcurrentDictionary<nint, Func<Tensor, Tensor?>> Functions = new();
     private static long _lastId;
 
     // Not thread-static: on GPUs the engine runs hooks on its own device threads, not on the thread that called
@@ -155,11 +155,11 @@ internal static class HookRegistry
     internal static nint Add(Func<Tensor, Tensor?> function)
     {
         var id = (nint)Interlocked.Increment(ref _lastId);
-        _functions[id] = function;
+        Functions[id] = function;
         return id;
     }
 
-    internal static void Remove(nint id) => _functions.TryRemove(id, out _);
+    internal static void Remove(nint id) => Functions.TryRemove(id, out _);
 
     /// <summary>Has the engine call the function registered as id with this tensor's gradient; returns the engine's hook id.</summary>
     internal static unsafe long Attach(Tensor tensor, nint id)
@@ -175,7 +175,7 @@ internal static class HookRegistry
         try
         {
             using var g = new Tensor(grad).DetachFromScope();
-            if (!_functions.TryGetValue(ctx, out var function)) return IntPtr.Zero;
+            if (!Functions.TryGetValue(ctx, out var function)) return IntPtr.Zero;
             var result = function(g);
             if (result is null || ReferenceEquals(result, g)) return IntPtr.Zero;
             // Ownership of a fresh handle passes to the engine.

@@ -7,46 +7,46 @@ namespace InSitu.Torch;
 /// </summary>
 public sealed class DisposeScope : IDisposable
 {
-    [ThreadStatic] private static DisposeScope? current;
+    [ThreadStatic] private static DisposeScope? _current;
 
-    private readonly DisposeScope? outer;
-    private readonly HashSet<Tensor> owned = new(ReferenceEqualityComparer.Instance);
-    private bool disposed;
+    private readonly DisposeScope? _outer;
+    private readonly HashSet<Tensor> _owned = new(ReferenceEqualityComparer.Instance);
+    private bool _disposed;
 
     internal DisposeScope()
     {
-        outer = current;
-        current = this;
+        _outer = _current;
+        _current = this;
     }
 
-    internal static DisposeScope? Current => current;
+    internal static DisposeScope? Current => _current;
 
-    internal void Add(Tensor t) => owned.Add(t);
+    internal void Add(Tensor t) => _owned.Add(t);
 
-    internal bool Remove(Tensor t) => owned.Remove(t);
+    internal bool Remove(Tensor t) => _owned.Remove(t);
 
     /// <summary>Number of live tensors this scope will free.</summary>
-    public int Count => owned.Count;
+    public int Count => _owned.Count;
 
     /// <summary>Keeps the tensors alive beyond this scope: they move to the enclosing scope, or to no scope.</summary>
     public T MoveToOuter<T>(T tensor) where T : Tensor
     {
-        if (owned.Remove(tensor)) outer?.Add(tensor);
-        tensor.Scope = outer;
+        if (_owned.Remove(tensor)) _outer?.Add(tensor);
+        tensor.Scope = _outer;
         return tensor;
     }
 
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
-        foreach (var t in owned)
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var t in _owned)
         {
             t.Scope = null;
             t.Dispose();
         }
-        owned.Clear();
+        _owned.Clear();
         // Scopes close in LIFO order; a scope disposed out of order unlinks itself without orphaning inner ones.
-        if (current == this) current = outer;
+        if (_current == this) _current = _outer;
     }
 }

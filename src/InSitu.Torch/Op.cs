@@ -6,7 +6,7 @@ namespace InSitu.Torch;
 /// <summary>An aten operator found by schema name, e.g. <c>new Op("aten::conv2d")</c>; looked up once, on first use.</summary>
 public sealed class Op
 {
-    private IntPtr handle;
+    private IntPtr _handle;
     public string Name { get; }
     public string Overload { get; }
 
@@ -20,12 +20,12 @@ public sealed class Op
     {
         get
         {
-            if (handle == IntPtr.Zero)
+            if (_handle == IntPtr.Zero)
             {
                 Native.Check(Native.ist_op_find(Name, Overload, out var h));
-                handle = h;
+                _handle = h;
             }
-            return handle;
+            return _handle;
         }
     }
 
@@ -48,11 +48,11 @@ public sealed class Op
 /// </summary>
 internal sealed unsafe class ArgArena
 {
-    [ThreadStatic] private static ArgArena? current;
-    public static ArgArena Current => current ??= new ArgArena();
+    [ThreadStatic] private static ArgArena? _current;
+    public static ArgArena Current => _current ??= new ArgArena();
 
     private const int Capacity = 1 << 20;
-    private readonly byte* memory = (byte*)NativeMemory.AlignedAlloc(Capacity, 16);
+    private readonly byte* _memory = (byte*)NativeMemory.AlignedAlloc(Capacity, 16);
     public int Offset;
     public readonly List<Tensor> KeepAlive = new();
 
@@ -60,7 +60,7 @@ internal sealed unsafe class ArgArena
     {
         int aligned = (bytes + 15) & ~15;
         if (Offset + aligned > Capacity) throw new TorchException("operator argument list too large");
-        var p = memory + Offset;
+        var p = _memory + Offset;
         Offset += aligned;
         return p;
     }
@@ -74,27 +74,27 @@ internal sealed unsafe class ArgArena
 public unsafe ref struct OpCall
 {
     private const int MaxArgs = 40, MaxOuts = 64;
-    private readonly Op op;
-    private readonly ArgArena arena;
-    private readonly int mark;
-    private readonly int keepMark;
-    private readonly NativeArg* args;
-    private int n;
+    private readonly Op _op;
+    private readonly ArgArena _arena;
+    private readonly int _mark;
+    private readonly int _keepMark;
+    private readonly NativeArg* _args;
+    private int _n;
 
     public OpCall(Op op)
     {
-        this.op = op;
-        arena = ArgArena.Current;
-        mark = arena.Offset;
-        keepMark = arena.KeepAlive.Count;
-        args = (NativeArg*)arena.Alloc(sizeof(NativeArg) * MaxArgs);
-        n = 0;
+        _op = op;
+        _arena = ArgArena.Current;
+        _mark = _arena.Offset;
+        _keepMark = _arena.KeepAlive.Count;
+        _args = (NativeArg*)_arena.Alloc(sizeof(NativeArg) * MaxArgs);
+        _n = 0;
     }
 
     private ref NativeArg Next(int kind)
     {
-        if (n >= MaxArgs) throw new TorchException($"{op.FullName}: too many arguments");
-        ref var a = ref args[n++];
+        if (_n >= MaxArgs) throw new TorchException($"{_op.FullName}: too many arguments");
+        ref var a = ref _args[_n++];
         a = default;
         a.Kind = kind;
         return ref a;
@@ -106,7 +106,7 @@ public unsafe ref struct OpCall
         if (t is not null)
         {
             a.P = t.Handle;
-            arena.KeepAlive.Add(t);
+            _arena.KeepAlive.Add(t);
         }
         return this;
     }
@@ -152,7 +152,7 @@ public unsafe ref struct OpCall
     /// <summary>Copies a list of numbers into the arena (it outlives the managed span for the call's duration).</summary>
     private OpCall List<T>(ReadOnlySpan<T> v, int kind) where T : unmanaged
     {
-        var p = (T*)arena.Alloc(sizeof(T) * Math.Max(1, v.Length));
+        var p = (T*)_arena.Alloc(sizeof(T) * Math.Max(1, v.Length));
         v.CopyTo(new Span<T>(p, v.Length));
         ref var a = ref Next(kind);
         a.P = (IntPtr)p;
@@ -162,7 +162,7 @@ public unsafe ref struct OpCall
 
     public OpCall Bools(ReadOnlySpan<bool> v)
     {
-        var p = (long*)arena.Alloc(sizeof(long) * Math.Max(1, v.Length));
+        var p = (long*)_arena.Alloc(sizeof(long) * Math.Max(1, v.Length));
         for (int i = 0; i < v.Length; i++) p[i] = v[i] ? 1 : 0;
         ref var a = ref Next(ArgKind.BoolList);
         a.P = (IntPtr)p;
@@ -177,13 +177,13 @@ public unsafe ref struct OpCall
 
     private OpCall TensorList(ReadOnlySpan<Tensor?> ts, int kind)
     {
-        var p = (IntPtr*)arena.Alloc(sizeof(IntPtr) * Math.Max(1, ts.Length));
+        var p = (IntPtr*)_arena.Alloc(sizeof(IntPtr) * Math.Max(1, ts.Length));
         for (int i = 0; i < ts.Length; i++)
         {
             var t = ts[i];
-            if (t is null && kind == ArgKind.TensorList) throw new TorchException($"{op.FullName}: null tensor in a tensor list");
+            if (t is null && kind == ArgKind.TensorList) throw new TorchException($"{_op.FullName}: null tensor in a tensor list");
             p[i] = t?.Handle ?? IntPtr.Zero;
-            if (t is not null) arena.KeepAlive.Add(t);
+            if (t is not null) _arena.KeepAlive.Add(t);
         }
         ref var a = ref Next(kind);
         a.P = (IntPtr)p;
@@ -194,7 +194,7 @@ public unsafe ref struct OpCall
     public OpCall String(string s)
     {
         var bytes = Encoding.UTF8.GetBytes(s);
-        var p = (byte*)arena.Alloc(bytes.Length + 1);
+        var p = (byte*)_arena.Alloc(bytes.Length + 1);
         bytes.CopyTo(new Span<byte>(p, bytes.Length));
         p[bytes.Length] = 0;
         Next(ArgKind.String).P = (IntPtr)p;
@@ -215,23 +215,23 @@ public unsafe ref struct OpCall
     {
         try
         {
-            if (Native.ist_op_call(op.Handle, args, n, outs, MaxOuts, out var count) != 0)
+            if (Native.ist_op_call(_op.Handle, _args, _n, outs, MaxOuts, out var count) != 0)
                 throw new TorchException(Describe() + ": " + Native.LastError());
             return count;
         }
         finally
         {
-            arena.Offset = mark;
-            arena.KeepAlive.RemoveRange(keepMark, arena.KeepAlive.Count - keepMark);
+            _arena.Offset = _mark;
+            _arena.KeepAlive.RemoveRange(_keepMark, _arena.KeepAlive.Count - _keepMark);
         }
     }
 
     private string Describe()
     {
         var parts = new List<string>();
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < _n; i++)
         {
-            var a = args[i];
+            var a = _args[i];
             parts.Add(a.Kind switch
             {
                 ArgKind.Tensor => DescribeTensor(a.P),
@@ -245,7 +245,7 @@ public unsafe ref struct OpCall
                 _ => "…",
             });
         }
-        return $"{op.FullName}({string.Join(", ", parts)})";
+        return $"{_op.FullName}({string.Join(", ", parts)})";
     }
 
     private static string DescribeTensor(IntPtr h)
@@ -269,7 +269,7 @@ public unsafe ref struct OpCall
             if (result is null) result = new Tensor(outs[i].T);
             else Native.ist_tensor_free(outs[i].T);
         }
-        return result ?? throw new TorchException($"{op.FullName} returned no tensor");
+        return result ?? throw new TorchException($"{_op.FullName} returned no tensor");
     }
 
     /// <summary>Every tensor result in order (tuples and lists flattened); undefined results become null.</summary>
@@ -296,12 +296,12 @@ public unsafe ref struct OpCall
     {
         var outs = stackalloc NativeValue[MaxOuts];
         int count = Invoke(outs);
-        if (count < 1) throw new TorchException($"{op.FullName} returned nothing");
+        if (count < 1) throw new TorchException($"{_op.FullName} returned nothing");
         return outs[0].Kind switch
         {
             ArgKind.Double => outs[0].D,
             ArgKind.Int or ArgKind.Bool => outs[0].I,
-            _ => throw new TorchException($"{op.FullName} did not return a number"),
+            _ => throw new TorchException($"{_op.FullName} did not return a number"),
         };
     }
 }

@@ -11,40 +11,40 @@ public partial class Tensor : IDisposable
     // Every method that hands this handle to native code ends with GC.KeepAlive(this): otherwise, for a tensor
     // outside any scope, the JIT may treat `this` as dead once the handle is read and the finalizer could free
     // it while the native call is still using it.
-    private IntPtr handle;
+    private IntPtr _handle;
     internal DisposeScope? Scope;
 
     internal Tensor(IntPtr handle)
     {
         if (handle == IntPtr.Zero) throw new TorchException("native call returned an empty tensor handle");
-        this.handle = handle;
+        _handle = handle;
         Scope = DisposeScope.Current;
         Scope?.Add(this);
     }
 
     ~Tensor()
     {
-        if (handle != IntPtr.Zero) Native.ist_tensor_free(handle);
+        if (_handle != IntPtr.Zero) Native.ist_tensor_free(_handle);
     }
 
     internal IntPtr Handle
     {
         get
         {
-            if (handle == IntPtr.Zero) throw new ObjectDisposedException("Tensor", "this tensor was already disposed (was it created inside a DisposeScope that has closed?)");
-            return handle;
+            if (_handle == IntPtr.Zero) throw new ObjectDisposedException("Tensor", "this tensor was already disposed (was it created inside a DisposeScope that has closed?)");
+            return _handle;
         }
     }
 
-    public bool IsDisposed => handle == IntPtr.Zero;
+    public bool IsDisposed => _handle == IntPtr.Zero;
 
     public void Dispose()
     {
-        if (handle == IntPtr.Zero) return;
+        if (_handle == IntPtr.Zero) return;
         Scope?.Remove(this);
         Scope = null;
-        Native.ist_tensor_free(handle);
-        handle = IntPtr.Zero;
+        Native.ist_tensor_free(_handle);
+        _handle = IntPtr.Zero;
         GC.SuppressFinalize(this);
     }
 

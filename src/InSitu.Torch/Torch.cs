@@ -62,12 +62,12 @@ public static class TorchRuntime
 
     private sealed class AutocastGuard : IDisposable
     {
-        private bool done;
+        private bool _done;
 
         public void Dispose()
         {
-            if (done) return;
-            done = true;
+            if (_done) return;
+            _done = true;
             Native.Check(Native.ist_set_autocast_cpu(0, (int)DType.BFloat16));
         }
     }

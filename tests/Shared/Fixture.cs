@@ -10,8 +10,8 @@ namespace InSitu.Tests;
 /// </summary>
 public sealed class FixtureCase
 {
-    private readonly JsonElement args;
-    private readonly JsonElement tensors;
+    private readonly JsonElement _args;
+    private readonly JsonElement _tensors;
 
     public string File { get; }
     public string Name { get; }
@@ -20,8 +20,8 @@ public sealed class FixtureCase
     {
         File = file;
         Name = element.GetProperty("name").GetString()!;
-        args = element.GetProperty("args");
-        tensors = element.GetProperty("tensors");
+        _args = element.GetProperty("args");
+        _tensors = element.GetProperty("tensors");
     }
 
     public static string PathOf(string file) => Path.Combine(AppContext.BaseDirectory, "Fixtures", file);
@@ -56,12 +56,12 @@ public sealed class FixtureCase
         throw new KeyNotFoundException($"no case '{name}' in fixture {file}");
     }
 
-    public IEnumerable<string> TensorNames => tensors.EnumerateObject().Select(p => p.Name);
+    public IEnumerable<string> TensorNames => _tensors.EnumerateObject().Select(p => p.Name);
 
-    public bool Has(string key) => tensors.TryGetProperty(key, out _);
+    public bool Has(string key) => _tensors.TryGetProperty(key, out _);
 
     private JsonElement Entry(string key) =>
-        tensors.TryGetProperty(key, out var e) ? e : throw new KeyNotFoundException($"{File}/{Name} has no tensor '{key}'");
+        _tensors.TryGetProperty(key, out var e) ? e : throw new KeyNotFoundException($"{File}/{Name} has no tensor '{key}'");
 
     public long[] Shape(string key) => Entry(key).GetProperty("shape").EnumerateArray().Select(v => v.GetInt64()).ToArray();
 
@@ -87,9 +87,9 @@ public sealed class FixtureCase
     public Tensor Leaf(string key) => T(key).RequiresGrad_();
 
     public JsonElement Arg(string name) =>
-        args.TryGetProperty(name, out var e) ? e : throw new KeyNotFoundException($"{File}/{Name} has no argument '{name}'");
+        _args.TryGetProperty(name, out var e) ? e : throw new KeyNotFoundException($"{File}/{Name} has no argument '{name}'");
 
-    public bool HasArg(string name) => args.TryGetProperty(name, out _);
+    public bool HasArg(string name) => _args.TryGetProperty(name, out _);
     public long Int(string name) => Arg(name).GetInt64();
     public double Double(string name) => Arg(name).GetDouble();
     public bool Bool(string name) => Arg(name).GetBoolean();

@@ -13,13 +13,13 @@ public sealed class LSTM : Module
     public bool Bidirectional { get; }
     public bool BatchFirst { get; }
     public double DropoutP { get; }
-    private readonly bool hasBiases;
-    private readonly List<Parameter> flat = new();
+    private readonly bool _hasBiases;
+    private readonly List<Parameter> _flat = new();
 
     public LSTM(long inputSize, long hiddenSize, long numLayers = 1, bool bias = true, bool batchFirst = false,
         double dropout = 0, bool bidirectional = false)
     {
-        (InputSize, HiddenSize, NumLayers, BatchFirst, DropoutP, Bidirectional, hasBiases) =
+        (InputSize, HiddenSize, NumLayers, BatchFirst, DropoutP, Bidirectional, _hasBiases) =
             (inputSize, hiddenSize, numLayers, batchFirst, dropout, bidirectional, bias);
         int dirs = bidirectional ? 2 : 1;
         double bound = 1 / Math.Sqrt(hiddenSize);
@@ -35,7 +35,7 @@ public sealed class LSTM : Module
                     using var t = Factory.Empty(shape);
                     var p = RegisterParameter(name, t);
                     Init.Uniform_(p, -bound, bound);
-                    flat.Add(p);
+                    _flat.Add(p);
                 }
             }
     }
@@ -66,8 +66,8 @@ public sealed class LSTM : Module
         try
         {
             return lengths is null
-                ? F.Lstm(input, h0, c0, flat, hasBiases, NumLayers, DropoutP, Training, Bidirectional, BatchFirst)
-                : F.LstmPacked(input, lengths, h0, c0, flat, hasBiases, NumLayers, DropoutP, Training, Bidirectional, BatchFirst);
+                ? F.Lstm(input, h0, c0, _flat, _hasBiases, NumLayers, DropoutP, Training, Bidirectional, BatchFirst)
+                : F.LstmPacked(input, lengths, h0, c0, _flat, _hasBiases, NumLayers, DropoutP, Training, Bidirectional, BatchFirst);
         }
         finally
         {

@@ -45,18 +45,18 @@ public sealed class ConvTranspose2d : Module<Tensor, Tensor>
     public Parameter Weight { get; }
     public Parameter? Bias { get; }
     public long InChannels { get; }
-    private readonly long[] stride, padding, outputPadding, dilation;
-    private readonly long groups;
+    private readonly long[] _stride, _padding, _outputPadding, _dilation;
+    private readonly long _groups;
 
     public ConvTranspose2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0,
         long outputPadding = 0, long groups = 1, bool bias = true, long dilation = 1)
     {
         InChannels = inChannels;
-        this.stride = new[] { stride, stride };
-        this.padding = new[] { padding, padding };
-        this.outputPadding = new[] { outputPadding, outputPadding };
-        this.dilation = new[] { dilation, dilation };
-        this.groups = groups;
+        _stride = new[] { stride, stride };
+        _padding = new[] { padding, padding };
+        _outputPadding = new[] { outputPadding, outputPadding };
+        _dilation = new[] { dilation, dilation };
+        _groups = groups;
         (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter, new[] { inChannels, outChannels / groups, kernelSize, kernelSize }, outChannels, bias);
     }
 
@@ -65,7 +65,7 @@ public sealed class ConvTranspose2d : Module<Tensor, Tensor>
         var s = input.Shape;
         if (s.Length != 4 || s[1] != InChannels)
             throw new TorchException($"ConvTranspose2d expects input [N, {InChannels}, H, W], got {Tensor.FormatShape(s)}");
-        return F.ConvTranspose2d(input, Weight, Bias, stride, padding, outputPadding, groups, dilation);
+        return F.ConvTranspose2d(input, Weight, Bias, _stride, _padding, _outputPadding, _groups, _dilation);
     }
 }
 
@@ -143,44 +143,44 @@ public sealed class Dropout : Module<Tensor, Tensor>
 
 public sealed class MaxPool2d : Module<Tensor, Tensor>
 {
-    private readonly long[] kernel, stride, padding;
+    private readonly long[] _kernel, _stride, _padding;
 
     public MaxPool2d(long kernelSize, long? stride = null, long padding = 0)
     {
-        kernel = new[] { kernelSize, kernelSize };
-        this.stride = new[] { stride ?? kernelSize, stride ?? kernelSize };
-        this.padding = new[] { padding, padding };
+        _kernel = new[] { kernelSize, kernelSize };
+        _stride = new[] { stride ?? kernelSize, stride ?? kernelSize };
+        _padding = new[] { padding, padding };
     }
 
-    protected override Tensor ForwardCore(Tensor input) => F.MaxPool2d(input, kernel, stride, padding);
+    protected override Tensor ForwardCore(Tensor input) => F.MaxPool2d(input, _kernel, _stride, _padding);
 }
 
 public sealed class AvgPool2d : Module<Tensor, Tensor>
 {
-    private readonly long[] kernel, stride, padding;
+    private readonly long[] _kernel, _stride, _padding;
 
     public AvgPool2d(long kernelSize, long? stride = null, long padding = 0)
     {
-        kernel = new[] { kernelSize, kernelSize };
-        this.stride = new[] { stride ?? kernelSize, stride ?? kernelSize };
-        this.padding = new[] { padding, padding };
+        _kernel = new[] { kernelSize, kernelSize };
+        _stride = new[] { stride ?? kernelSize, stride ?? kernelSize };
+        _padding = new[] { padding, padding };
     }
 
-    protected override Tensor ForwardCore(Tensor input) => F.AvgPool2d(input, kernel, stride, padding);
+    protected override Tensor ForwardCore(Tensor input) => F.AvgPool2d(input, _kernel, _stride, _padding);
 }
 
 public sealed class AdaptiveAvgPool2d : Module<Tensor, Tensor>
 {
-    private readonly long[] size;
-    public AdaptiveAvgPool2d(long height, long width) => size = new[] { height, width };
-    protected override Tensor ForwardCore(Tensor input) => F.AdaptiveAvgPool2d(input, size);
+    private readonly long[] _size;
+    public AdaptiveAvgPool2d(long height, long width) => _size = new[] { height, width };
+    protected override Tensor ForwardCore(Tensor input) => F.AdaptiveAvgPool2d(input, _size);
 }
 
 public sealed class AdaptiveMaxPool2d : Module<Tensor, Tensor>
 {
-    private readonly long[] size;
-    public AdaptiveMaxPool2d(long height, long width) => size = new[] { height, width };
-    protected override Tensor ForwardCore(Tensor input) => F.AdaptiveMaxPool2d(input, size);
+    private readonly long[] _size;
+    public AdaptiveMaxPool2d(long height, long width) => _size = new[] { height, width };
+    protected override Tensor ForwardCore(Tensor input) => F.AdaptiveMaxPool2d(input, _size);
 }
 
 public sealed class ReLU : Module<Tensor, Tensor>
@@ -190,9 +190,9 @@ public sealed class ReLU : Module<Tensor, Tensor>
 
 public sealed class LeakyReLU : Module<Tensor, Tensor>
 {
-    private readonly double slope;
-    public LeakyReLU(double negativeSlope = 0.01) => slope = negativeSlope;
-    protected override Tensor ForwardCore(Tensor input) => F.LeakyRelu(input, slope);
+    private readonly double _slope;
+    public LeakyReLU(double negativeSlope = 0.01) => _slope = negativeSlope;
+    protected override Tensor ForwardCore(Tensor input) => F.LeakyRelu(input, _slope);
 }
 
 public sealed class GELU : Module<Tensor, Tensor>
@@ -217,17 +217,17 @@ public sealed class Identity : Module<Tensor, Tensor>
 
 public sealed class Flatten : Module<Tensor, Tensor>
 {
-    private readonly long start, end;
+    private readonly long _start, _end;
 
-    public Flatten(long startDim = 1, long endDim = -1) => (start, end) = (startDim, endDim);
+    public Flatten(long startDim = 1, long endDim = -1) => (_start, _end) = (startDim, endDim);
 
-    protected override Tensor ForwardCore(Tensor input) => input.Flatten(start, end);
+    protected override Tensor ForwardCore(Tensor input) => input.Flatten(_start, _end);
 }
 
 /// <summary>Modules applied in order; children are named "0", "1", ... as in torch.nn.Sequential.</summary>
 public sealed class Sequential : Module<Tensor, Tensor>, IConvBatchNormPairs
 {
-    private readonly List<Module<Tensor, Tensor>> layers = new();
+    private readonly List<Module<Tensor, Tensor>> _layers = new();
 
     public Sequential(params Module<Tensor, Tensor>[] modules)
     {
@@ -236,26 +236,26 @@ public sealed class Sequential : Module<Tensor, Tensor>, IConvBatchNormPairs
 
     public Sequential Append(Module<Tensor, Tensor> module)
     {
-        RegisterModule(layers.Count.ToString(CultureInfo.InvariantCulture), module);
-        layers.Add(module);
+        RegisterModule(_layers.Count.ToString(CultureInfo.InvariantCulture), module);
+        _layers.Add(module);
         return this;
     }
 
-    public int Count => layers.Count;
+    public int Count => _layers.Count;
 
-    public Module<Tensor, Tensor> this[int i] => layers[i];
+    public Module<Tensor, Tensor> this[int i] => _layers[i];
 
     public void Replace(int i, Module<Tensor, Tensor> module) => ReplaceChild(i.ToString(CultureInfo.InvariantCulture), module);
 
     protected override void OnChildReplaced(string name, Module replacement) =>
-        layers[int.Parse(name, CultureInfo.InvariantCulture)] = replacement as Module<Tensor, Tensor>
+        _layers[int.Parse(name, CultureInfo.InvariantCulture)] = replacement as Module<Tensor, Tensor>
             ?? throw new ArgumentException($"a Sequential layer must map a tensor to a tensor, not {replacement.GetType().Name}");
 
     /// <summary>Each convolution directly followed by a batch norm: the batch norm sees exactly its output.</summary>
     public IEnumerable<(string conv, string batchNorm)> ConvBatchNormPairs()
     {
-        for (int i = 0; i + 1 < layers.Count; i++)
-            if (layers[i] is Conv2d && layers[i + 1] is BatchNorm2d)
+        for (int i = 0; i + 1 < _layers.Count; i++)
+            if (_layers[i] is Conv2d && _layers[i + 1] is BatchNorm2d)
                 yield return (i.ToString(CultureInfo.InvariantCulture), (i + 1).ToString(CultureInfo.InvariantCulture));
     }
 
@@ -263,9 +263,9 @@ public sealed class Sequential : Module<Tensor, Tensor>, IConvBatchNormPairs
     {
         // Intermediates are released as soon as the next layer has consumed them; autograd keeps what it needs.
         Tensor x = input;
-        for (int i = 0; i < layers.Count; i++)
+        for (int i = 0; i < _layers.Count; i++)
         {
-            var y = layers[i].Forward(x);
+            var y = _layers[i].Forward(x);
             if (!ReferenceEquals(x, input)) x.Dispose();
             x = y;
         }

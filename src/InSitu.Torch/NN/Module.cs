@@ -7,16 +7,16 @@ namespace InSitu.Torch.NN;
 /// </summary>
 public abstract class Module : IDisposable
 {
-    private readonly List<(string name, Parameter? value)> parameters = new();
-    private readonly List<(string name, Tensor? value, bool persistent)> buffers = new();
-    private readonly List<(string name, Module value)> children = new();
+    private readonly List<(string name, Parameter? value)> _parameters = new();
+    private readonly List<(string name, Tensor? value, bool persistent)> _buffers = new();
+    private readonly List<(string name, Module value)> _children = new();
 
     public bool Training { get; private set; } = true;
 
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
         CheckName(name);
-        children.Add((name, module));
+        _children.Add((name, module));
         return module;
     }
 
@@ -25,7 +25,7 @@ public abstract class Module : IDisposable
     {
         CheckName(name);
         var p = new Parameter(data, requiresGrad);
-        parameters.Add((name, p));
+        _parameters.Add((name, p));
         return p;
     }
 
@@ -34,7 +34,7 @@ public abstract class Module : IDisposable
     {
         CheckName(name);
         data.DetachFromScope();
-        buffers.Add((name, data, persistent));
+        _buffers.Add((name, data, persistent));
         return data;
     }
 
@@ -42,25 +42,25 @@ public abstract class Module : IDisposable
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.'))
             throw new ArgumentException($"invalid member name '{name}': names must be non-empty and contain no '.'");
-        if (parameters.Any(p => p.name == name) || buffers.Any(b => b.name == name) || children.Any(c => c.name == name))
+        if (_parameters.Any(p => p.name == name) || _buffers.Any(b => b.name == name) || _children.Any(c => c.name == name))
             throw new ArgumentException($"'{name}' is already registered in {GetType().Name}");
     }
 
-    public IEnumerable<(string name, Module module)> NamedChildren() => children;
+    public IEnumerable<(string name, Module module)> NamedChildren() => _children;
 
     public IEnumerable<(string name, Module module)> NamedModules(string prefix = "")
     {
         yield return (prefix, this);
-        foreach (var (name, child) in children)
+        foreach (var (name, child) in _children)
             foreach (var m in child.NamedModules(prefix.Length == 0 ? name : $"{prefix}.{name}"))
                 yield return m;
     }
 
     public IEnumerable<(string name, Parameter parameter)> NamedParameters(string prefix = "")
     {
-        foreach (var (name, p) in parameters)
+        foreach (var (name, p) in _parameters)
             if (p is not null) yield return (Join(prefix, name), p);
-        foreach (var (name, child) in children)
+        foreach (var (name, child) in _children)
             foreach (var x in child.NamedParameters(Join(prefix, name)))
                 yield return x;
     }
@@ -69,9 +69,9 @@ public abstract class Module : IDisposable
 
     public IEnumerable<(string name, Tensor buffer)> NamedBuffers(string prefix = "", bool persistentOnly = false)
     {
-        foreach (var (name, b, persistent) in buffers)
+        foreach (var (name, b, persistent) in _buffers)
             if (b is not null && (persistent || !persistentOnly)) yield return (Join(prefix, name), b);
-        foreach (var (name, child) in children)
+        foreach (var (name, child) in _children)
             foreach (var x in child.NamedBuffers(Join(prefix, name), persistentOnly))
                 yield return x;
     }
@@ -83,7 +83,7 @@ public abstract class Module : IDisposable
     public virtual void Train(bool training = true)
     {
         Training = training;
-        foreach (var (_, c) in children) c.Train(training);
+        foreach (var (_, c) in _children) c.Train(training);
     }
 
     public void Eval() => Train(false);
@@ -98,11 +98,11 @@ public abstract class Module : IDisposable
     public List<(string name, Tensor tensor)> StateDict(string prefix = "")
     {
         var result = new List<(string, Tensor)>();
-        foreach (var (name, p) in parameters)
+        foreach (var (name, p) in _parameters)
             if (p is not null) result.Add((Join(prefix, name), p));
-        foreach (var (name, b, persistent) in buffers)
+        foreach (var (name, b, persistent) in _buffers)
             if (b is not null && persistent) result.Add((Join(prefix, name), b));
-        foreach (var (name, child) in children) result.AddRange(child.StateDict(Join(prefix, name)));
+        foreach (var (name, child) in _children) result.AddRange(child.StateDict(Join(prefix, name)));
         return result;
     }
 
@@ -182,10 +182,10 @@ public abstract class Module : IDisposable
     /// <summary>Replaces a registered child (used by graph rewrites such as conv+BN folding).</summary>
     protected internal void ReplaceChild(string name, Module replacement)
     {
-        int i = children.FindIndex(c => c.name == name);
+        int i = _children.FindIndex(c => c.name == name);
         if (i < 0) throw new ArgumentException($"no child '{name}' in {GetType().Name}");
         OnChildReplaced(name, replacement);
-        children[i] = (name, replacement);
+        _children[i] = (name, replacement);
     }
 
     /// <summary>
@@ -197,9 +197,9 @@ public abstract class Module : IDisposable
 
     public virtual void Dispose()
     {
-        foreach (var (_, p) in parameters) p?.Dispose();
-        foreach (var (_, b, _) in buffers) b?.Dispose();
-        foreach (var (_, c) in children) c.Dispose();
+        foreach (var (_, p) in _parameters) p?.Dispose();
+        foreach (var (_, b, _) in _buffers) b?.Dispose();
+        foreach (var (_, c) in _children) c.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -8,7 +8,7 @@ namespace InSitu.Torch.NN;
 public abstract class Module<TIn, TOut> : Module
 {
     // Registration is rare and never on a hot path: one lock for all modules keeps each module free of a lock object.
-    private static readonly object _registrationLock = new();
+    private static readonly object RegistrationLock = new();
 
     // Null while no hook is registered, so a forward pass without hooks costs one null check and allocates nothing.
     // Replaced, never mutated: a forward pass on another thread (or a hook that removes itself) reads a snapshot.
@@ -72,7 +72,7 @@ public abstract class Module<TIn, TOut> : Module
 
     private void Update(Func<HookSet, HookSet> change)
     {
-        lock (_registrationLock)
+        lock (RegistrationLock)
         {
             var next = change(_hooks ?? HookSet.Empty);
             _hooks = next.Forward.Length == 0 && next.Backward.Length == 0 ? null : next;

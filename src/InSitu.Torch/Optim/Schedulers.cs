@@ -30,58 +30,58 @@ public abstract class LRScheduler
 /// <summary>Multiplies by gamma at each milestone epoch (torch MultiStepLR).</summary>
 public sealed class MultiStepLR : LRScheduler
 {
-    private readonly int[] milestones;
-    private readonly double gamma;
+    private readonly int[] _milestones;
+    private readonly double _gamma;
 
     public MultiStepLR(Optimizer optimizer, IEnumerable<int> milestones, double gamma = 0.1) : base(optimizer)
     {
-        this.milestones = milestones.OrderBy(m => m).ToArray();
-        this.gamma = gamma;
+        _milestones = milestones.OrderBy(m => m).ToArray();
+        _gamma = gamma;
         SetEpoch(0);
     }
 
-    public override double RateAt(double initial, int epoch) => initial * Math.Pow(gamma, milestones.Count(m => m <= epoch));
+    public override double RateAt(double initial, int epoch) => initial * Math.Pow(_gamma, _milestones.Count(m => m <= epoch));
 }
 
 /// <summary>Cosine from the initial rate down to etaMin over tMax epochs (closed form of torch CosineAnnealingLR).</summary>
 public sealed class CosineAnnealingLR : LRScheduler
 {
-    private readonly int tMax;
-    private readonly double etaMin;
+    private readonly int _tMax;
+    private readonly double _etaMin;
 
     public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin = 0) : base(optimizer)
     {
         if (tMax < 1) throw new ArgumentException($"tMax must be at least 1, got {tMax}");
-        (this.tMax, this.etaMin) = (tMax, etaMin);
+        (_tMax, _etaMin) = (tMax, etaMin);
         SetEpoch(0);
     }
 
     public override double RateAt(double initial, int epoch) =>
-        etaMin + (initial - etaMin) * (1 + Math.Cos(Math.PI * epoch / tMax)) / 2;
+        _etaMin + (initial - _etaMin) * (1 + Math.Cos(Math.PI * epoch / _tMax)) / 2;
 }
 
 /// <summary>Cosine annealing restarted every period, periods growing by tMult (torch CosineAnnealingWarmRestarts, SGDR).</summary>
 public sealed class CosineAnnealingWarmRestarts : LRScheduler
 {
-    private readonly int t0;
-    private readonly int tMult;
-    private readonly double etaMin;
+    private readonly int _t0;
+    private readonly int _tMult;
+    private readonly double _etaMin;
 
     public CosineAnnealingWarmRestarts(Optimizer optimizer, int t0, int tMult = 1, double etaMin = 0) : base(optimizer)
     {
         if (t0 < 1 || tMult < 1) throw new ArgumentException("t0 and tMult must be at least 1");
-        (this.t0, this.tMult, this.etaMin) = (t0, tMult, etaMin);
+        (_t0, _tMult, _etaMin) = (t0, tMult, etaMin);
         SetEpoch(0);
     }
 
     public override double RateAt(double initial, int epoch)
     {
-        int tCur = epoch, ti = t0;
+        int tCur = epoch, ti = _t0;
         while (tCur >= ti)
         {
             tCur -= ti;
-            ti *= tMult;
+            ti *= _tMult;
         }
-        return etaMin + (initial - etaMin) * (1 + Math.Cos(Math.PI * tCur / ti)) / 2;
+        return _etaMin + (initial - _etaMin) * (1 + Math.Cos(Math.PI * tCur / ti)) / 2;
     }
 }

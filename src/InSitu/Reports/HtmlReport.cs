@@ -7,45 +7,45 @@ namespace InSitu.Reports;
 /// <summary>A self-contained report.html: headings, text, tables, SVG line plots and images beside it.</summary>
 public sealed class HtmlReport
 {
-    private readonly StringBuilder body = new();
-    private readonly string title;
+    private readonly StringBuilder _body = new();
+    private readonly string _title;
 
-    public HtmlReport(string title) => this.title = title;
+    public HtmlReport(string title) => _title = title;
 
     private static string E(string s) => WebUtility.HtmlEncode(s);
     private static string N(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
     public HtmlReport Heading(string text, int level = 2)
     {
-        body.Append(CultureInfo.InvariantCulture, $"<h{level}>{E(text)}</h{level}>\n");
+        _body.Append(CultureInfo.InvariantCulture, $"<h{level}>{E(text)}</h{level}>\n");
         return this;
     }
 
     public HtmlReport Paragraph(string text)
     {
-        body.Append(CultureInfo.InvariantCulture, $"<p>{E(text)}</p>\n");
+        _body.Append(CultureInfo.InvariantCulture, $"<p>{E(text)}</p>\n");
         return this;
     }
 
     public HtmlReport Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
-        body.Append("<table><thead><tr>");
-        foreach (var h in header) body.Append(CultureInfo.InvariantCulture, $"<th>{E(h)}</th>");
-        body.Append("</tr></thead><tbody>\n");
+        _body.Append("<table><thead><tr>");
+        foreach (var h in header) _body.Append(CultureInfo.InvariantCulture, $"<th>{E(h)}</th>");
+        _body.Append("</tr></thead><tbody>\n");
         foreach (var r in rows)
         {
-            body.Append("<tr>");
-            foreach (var c in r) body.Append(CultureInfo.InvariantCulture, $"<td>{E(c)}</td>");
-            body.Append("</tr>\n");
+            _body.Append("<tr>");
+            foreach (var c in r) _body.Append(CultureInfo.InvariantCulture, $"<td>{E(c)}</td>");
+            _body.Append("</tr>\n");
         }
-        body.Append("</tbody></table>\n");
+        _body.Append("</tbody></table>\n");
         return this;
     }
 
     /// <summary>An image file stored beside report.html (path relative to it).</summary>
     public HtmlReport Image(string relativePath, string caption)
     {
-        body.Append(CultureInfo.InvariantCulture, $"<figure><img src=\"{E(relativePath)}\" alt=\"{E(caption)}\"><figcaption>{E(caption)}</figcaption></figure>\n");
+        _body.Append(CultureInfo.InvariantCulture, $"<figure><img src=\"{E(relativePath)}\" alt=\"{E(caption)}\"><figcaption>{E(caption)}</figcaption></figure>\n");
         return this;
     }
 
@@ -80,16 +80,16 @@ public sealed class HtmlReport
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{w - right + 24}\" y=\"{top + 16 * s + 9}\">{E(series[s].name)}</text>");
         }
         svg.Append("</svg>");
-        body.Append(CultureInfo.InvariantCulture, $"<figure>{svg}<figcaption>{E(caption)}</figcaption></figure>\n");
+        _body.Append(CultureInfo.InvariantCulture, $"<figure>{svg}<figcaption>{E(caption)}</figcaption></figure>\n");
         return this;
     }
 
     public string Render() =>
-        $"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{E(title)}</title><style>" +
+        $"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{E(_title)}</title><style>" +
         "body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}" +
         "td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}th{background:#f3f3f3}figure{margin:1em 0}" +
         "img{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}figcaption{color:#555;font-size:90%}" +
-        $"</style></head><body>\n<h1>{E(title)}</h1>\n{body}</body></html>\n";
+        $"</style></head><body>\n<h1>{E(_title)}</h1>\n{_body}</body></html>\n";
 
     public void Save(RunDirectory run, string name = "report.html") => run.WriteText(name, Render());
 }

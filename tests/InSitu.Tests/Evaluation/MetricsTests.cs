@@ -11,7 +11,7 @@ internal static class SklearnFixture
 {
     private const string File = "sklearn_metrics.json";
 
-    private static readonly Lazy<JsonElement> _root = new(() =>
+    private static readonly Lazy<JsonElement> Root = new(() =>
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", File);
         if (!System.IO.File.Exists(path))
@@ -24,12 +24,12 @@ internal static class SklearnFixture
     public static TheoryData<string> Names(string section)
     {
         var data = new TheoryData<string>();
-        foreach (var c in _root.Value.GetProperty(section).EnumerateArray()) data.Add(c.GetProperty("name").GetString()!);
+        foreach (var c in Root.Value.GetProperty(section).EnumerateArray()) data.Add(c.GetProperty("name").GetString()!);
         return data;
     }
 
     public static JsonElement Case(string section, string name) =>
-        _root.Value.GetProperty(section).EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
+        Root.Value.GetProperty(section).EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
 
     public static double D(this JsonElement c, string key) => Num(c.GetProperty(key));
     public static double[] Ds(this JsonElement c, string key) => c.GetProperty(key).EnumerateArray().Select(Num).ToArray();
