@@ -7,7 +7,7 @@ using InSitu.Torch;
 using InSitu.Torch.NN;
 using InSitu.Torch.Optim;
 
-//   InSitu.Bench loader | synth-difficulty | stage-export | explain [...]: see the file of each
+//   InSitu.Bench loader | synth-difficulty | stage-export | explain | legacy-replay [...]: see the file of each
 if (args.Length > 0 && !args[0].StartsWith('-'))
 {
     var sub = new Dictionary<string, string>();
@@ -18,6 +18,7 @@ if (args.Length > 0 && !args[0].StartsWith('-'))
         "synth-difficulty" => SynthDifficulty.Run(sub),
         "stage-export" => StageExport.Run(sub),
         "explain" => ExplainBench.Run(sub),
+        "legacy-replay" => LegacyReplay.Run(sub),
         _ => throw new ArgumentException($"unknown benchmark '{args[0]}'"),
     };
 }
