@@ -65,8 +65,11 @@ static class LegacyReplay
         var evaluation = StageEvaluation.Of(Inference.Classify(net, testX), data.TestTruth);
         new RunDirectory(Path.GetDirectoryName(Path.GetFullPath(opts["out"]))!).WriteJson(Path.GetFileName(opts["out"]), new
         {
-            seed, mean_per_stage_accuracy = evaluation.MeanPerStageAccuracy, evaluation.PerStageAccuracy,
-            train_loss = curve.Select(e => e.TrainLoss), validation_accuracy = curve.Select(e => e.Selection),
+            seed,
+            mean_per_stage_accuracy = evaluation.MeanPerStageAccuracy,
+            evaluation.PerStageAccuracy,
+            train_loss = curve.Select(e => e.TrainLoss),
+            validation_accuracy = curve.Select(e => e.Selection),
         });
         Console.WriteLine(FormattableString.Invariant($"mean per-stage accuracy {100 * evaluation.MeanPerStageAccuracy:F2}% -> {opts["out"]}"));
         return 0;

@@ -12,13 +12,13 @@ public sealed record StageDemo(int PerStage = 40, int CoarseFactor = 10, int See
 {
     public Manifest Simulate(BdgpLabelTables tables, string folder, Action<int>? progress = null)
     {
-        int fine = PerStage * 14, coarse = fine * CoarseFactor;
+        int fine = PerStage * PreciseStage.Count, coarse = fine * CoarseFactor;
         var options = new SynthOptions(coarse, Seed);
         var coarsePlan = DatasetSimulator.Plan(tables, options);
         // the fine images come from a separate draw, so no image is in both sets
         var pool = DatasetSimulator.Plan(tables, options with { Images = Math.Max(fine * 4, 3000), Seed = Seed + 1000 });
-        var finePlan = Enumerable.Range(4, 14).SelectMany(s => pool.Where(p => p.Stage == s).Take(PerStage)).ToList();
-        var missing = Enumerable.Range(4, 14).Where(s => finePlan.Count(p => p.Stage == s) < PerStage).ToList();
+        var finePlan = PreciseStage.All.SelectMany(s => pool.Where(p => p.Stage == s.Value).Take(PerStage)).ToList();
+        var missing = PreciseStage.All.Where(s => finePlan.Count(p => p.Stage == s.Value) < PerStage).ToList();
         if (missing.Count > 0) throw new InvalidOperationException($"the simulator drew too few images of stage(s) {string.Join(", ", missing)}");
         var all = finePlan.Select(p => (p, fine: true)).Concat(coarsePlan.Select(p => (p, fine: false)))
             .Select((x, i) => (image: x.p with { Index = i }, x.fine)).ToList();
@@ -29,5 +29,5 @@ public sealed record StageDemo(int PerStage = 40, int CoarseFactor = 10, int See
         return manifest;
     }
 
-    public int Images => PerStage * 14 * (1 + CoarseFactor);
+    public int Images => PerStage * PreciseStage.Count * (1 + CoarseFactor);
 }

@@ -1,4 +1,5 @@
 using InSitu.Data;
+using InSitu.Evaluation;
 
 namespace InSitu.Workflows.Stages;
 
@@ -11,32 +12,28 @@ public sealed record StageEvaluation(
     int[] Stages, double[] PerStageAccuracy, int[] PerStageCount, double MeanPerStageAccuracy, double OverallAccuracy,
     int[][] Confusion, double ErrorsInsideRange, double WithinOneStage, int Images)
 {
-    public const int FirstStage = 4, StageCount = 14;
+    public const int StageCount = PreciseStage.Count;
 
-    /// <summary>From predicted and true class indices (0 = stage 4 ... 13 = stage 17).</summary>
+    /// <summary>From predicted and true class indices (<see cref="PreciseStage.Class"/>: 0 = stage 4 ... 13 = stage 17).</summary>
     public static StageEvaluation Of(IReadOnlyList<long> predicted, IReadOnlyList<long> truth)
     {
         if (predicted.Count != truth.Count) throw new ArgumentException($"{predicted.Count} predictions for {truth.Count} labels");
         if (truth.Count == 0) throw new ArgumentException("nothing to evaluate: no labelled test images");
-        var confusion = Enumerable.Range(0, StageCount).Select(_ => new int[StageCount]).ToArray();
-        int correct = 0, errors = 0, errorsInRange = 0, near = 0;
+        var matrix = ConfusionMatrix.Of(predicted.ToArray(), truth.ToArray(), StageCount);
+        int errors = 0, errorsInRange = 0, near = 0;
         for (int i = 0; i < truth.Count; i++)
         {
-            int t = (int)truth[i], p = (int)predicted[i];
-            if (t is < 0 or >= StageCount || p is < 0 or >= StageCount) throw new ArgumentException($"class index outside 0..{StageCount - 1}");
-            confusion[t][p]++;
-            if (t == p) correct++;
-            else
+            var (t, p) = (PreciseStage.FromClass(truth[i]), PreciseStage.FromClass(predicted[i]));
+            if (t != p)
             {
                 errors++;
-                if (StageRanges.Of(t + FirstStage) == StageRanges.Of(p + FirstStage)) errorsInRange++;
+                if (t.Range == p.Range) errorsInRange++;
             }
-            if (Math.Abs(t - p) <= 1) near++;
+            if (Math.Abs(t.Value - p.Value) <= 1) near++;
         }
-        var counts = confusion.Select(r => r.Sum()).ToArray();
-        var perStage = confusion.Select((r, i) => counts[i] == 0 ? double.NaN : (double)r[i] / counts[i]).ToArray();
-        var present = perStage.Where(a => !double.IsNaN(a)).ToList();
-        return new StageEvaluation(Enumerable.Range(FirstStage, StageCount).ToArray(), perStage, counts, present.Average(),
-            (double)correct / truth.Count, confusion, errors == 0 ? double.NaN : (double)errorsInRange / errors, (double)near / truth.Count, truth.Count);
+        var confusion = matrix.ToArray().Select(r => r.Select(c => (int)c).ToArray()).ToArray();
+        return new StageEvaluation(PreciseStage.All.Select(st => st.Value).ToArray(), matrix.PerClassAccuracy(),
+            Enumerable.Range(0, StageCount).Select(c => (int)matrix.TrueCount(c)).ToArray(), matrix.MeanPerClassAccuracy,
+            matrix.OverallAccuracy, confusion, errors == 0 ? double.NaN : (double)errorsInRange / errors, (double)near / truth.Count, truth.Count);
     }
 }
