@@ -25,11 +25,13 @@ public static class DataCommands
         var bdgp = new Option<string?>("--bdgp") { Description = "Folder with standard_images.csv and standard_annotations.csv" };
         var flyexpress = new Option<string?>("--flyexpress") { Description = "Bag CSV of the FlyExpress challenge form (gene_stage,labels,imgs)" };
         var vocabulary = new Option<string?>("--terms") { Description = "With --flyexpress: text file of CV terms, one per line, for numeric labels (line 1 = label 0)" };
+        var strict = StrictOption();
         cmd.Arguments.Add(root);
         cmd.Options.Add(output);
         cmd.Options.Add(bdgp);
         cmd.Options.Add(flyexpress);
         cmd.Options.Add(vocabulary);
+        cmd.Options.Add(strict);
         cmd.SetAction(pr => guard(() =>
         {
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
@@ -51,14 +53,38 @@ public static class DataCommands
                 return 0;
             }
             var result = ImageFolderImporter.Import(pr.GetValue(root)!, Path.GetDirectoryName(outFile)!);
+            var failures = FailureReport.PathBeside(outFile);
+            FailureReport.Write(failures, result.Skipped);
+            if (result.Manifest.Rows.Count == 0)
+                throw FailureReport.NothingUsable($"under '{pr.GetValue(root)}'", result.Found, result.Skipped, failures);
             result.Manifest.Save(outFile);
-            foreach (var (path, reason) in result.Skipped)
-                AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(path)}: {Markup.Escape(reason)}");
-            AnsiConsole.MarkupLine($"imported {result.Manifest.Rows.Count} images in {result.Classes.Count} classes" +
-                $"{(result.Skipped.Count > 0 ? $", skipped {result.Skipped.Count} unreadable" : "")} -> {Markup.Escape(outFile)}");
-            return 0;
+            PrintSkipped("skipped", result.Skipped, failures);
+            var summary = FailureReport.Summary("imported", result.Manifest.Rows.Count, result.Found, result.Skipped.Count, failures);
+            AnsiConsole.MarkupLine($"{Markup.Escape(summary)} ({result.Classes.Count} classes) -> {Markup.Escape(outFile)}");
+            return StrictExit(pr.GetValue(strict), result.Skipped.Count);
         }));
         return cmd;
+    }
+
+    /// <summary>--strict of the batch commands: any skipped file makes the command fail (after writing its outputs).</summary>
+    internal static Option<bool> StrictOption() =>
+        new("--strict") { Description = "Exit with an error if any file was skipped (outputs and the failures list are still written)" };
+
+    /// <summary>0, or 1 with a line saying why when --strict is given and files were skipped.</summary>
+    internal static int StrictExit(bool strict, int skipped)
+    {
+        if (!strict || skipped == 0) return 0;
+        AnsiConsole.MarkupLine($"[red]error:[/] --strict: {skipped} file(s) were skipped");
+        return 1;
+    }
+
+    /// <summary>The first 20 skipped files with their reasons; the rest are in the failures file.</summary>
+    internal static void PrintSkipped(string what, IReadOnlyList<(string path, string reason)> skipped, string file)
+    {
+        foreach (var (path, reason) in skipped.Take(20))
+            AnsiConsole.MarkupLine($"[yellow]{what}[/] {Markup.Escape(path)}: {Markup.Escape(reason)}");
+        if (skipped.Count > 20)
+            AnsiConsole.MarkupLine($"[yellow]... and {skipped.Count - 20} more[/] (all listed in {Markup.Escape(file)})");
     }
 
     private static Command Stats(Func<Func<int>, int> guard)
@@ -127,10 +153,12 @@ public static class DataCommands
         var output = new Option<string>("--out") { Description = "Folder for images/, manifest.csv and failures.csv", Required = true };
         var width = new Option<int>("--width") { Description = "Output width", DefaultValueFactory = _ => 320 };
         var height = new Option<int>("--height") { Description = "Output height", DefaultValueFactory = _ => 128 };
+        var strict = StrictOption();
         cmd.Arguments.Add(input);
         cmd.Options.Add(output);
         cmd.Options.Add(width);
         cmd.Options.Add(height);
+        cmd.Options.Add(strict);
         cmd.SetAction(pr => guard(() =>
         {
             int w = pr.GetValue(width), h = pr.GetValue(height);
@@ -145,11 +173,13 @@ public static class DataCommands
                     var task = ctx.AddTask("standardizing");
                     result = Data.StandardizeJob.Run(pr.GetValue(input)!, dir, standardizer, (done, total) => { task.MaxValue = total; task.Value = done; });
                 });
-            foreach (var (path, reason) in result!.Failures.Take(20))
-                AnsiConsole.MarkupLine($"[yellow]not standardized[/] {Markup.Escape(path)}: {Markup.Escape(reason)}");
-            if (result.Failures.Count > 20) AnsiConsole.MarkupLine($"[yellow]... and {result.Failures.Count - 20} more[/] (all listed in failures.csv)");
-            AnsiConsole.MarkupLine($"standardized {result.Standardized} of {result.Images} images; {result.Failures.Count} refused -> {Markup.Escape(result.ManifestPath)}");
-            return 0;
+            var failures = Path.Combine(dir, "failures.csv");
+            if (result!.Standardized == 0)
+                throw FailureReport.NothingUsable($"in '{pr.GetValue(input)}'", result.Images, result.Failures, failures);
+            PrintSkipped("not standardized", result.Failures, failures);
+            var summary = FailureReport.Summary("standardized", result.Standardized, result.Images, result.Failures.Count, failures);
+            AnsiConsole.MarkupLine($"{Markup.Escape(summary)} -> {Markup.Escape(result.ManifestPath)}");
+            return StrictExit(pr.GetValue(strict), result.Failures.Count);
         }));
         return cmd;
     }

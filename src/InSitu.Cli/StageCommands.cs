@@ -140,16 +140,24 @@ public static class StageCommands
         var cmd = new Command("predict", "Predict stages for a folder or manifest of any size, streaming to a CSV (path, stage, range, probabilities)");
         var run = new Argument<string>("run") { Description = "Run directory of `insitu stage train`" };
         var input = new Argument<string>("input") { Description = "Folder of images or manifest CSV" };
-        var output = new Option<string>("--out") { Description = "CSV to write", Required = true };
+        var output = new Option<string>("--out")
+        {
+            Description = "CSV to write (bad images are skipped and listed in OUT.failures.csv)",
+            Required = true,
+        };
+        var strict = DataCommands.StrictOption();
         cmd.Arguments.Add(run);
         cmd.Arguments.Add(input);
         cmd.Options.Add(output);
+        cmd.Options.Add(strict);
         cmd.SetAction(pr => guard(() =>
         {
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
-            int written = StagePredictor.PredictToCsv(pr.GetValue(run)!, pr.GetValue(input)!, outFile);
-            AnsiConsole.MarkupLine($"predicted {written} images -> {Markup.Escape(outFile)}");
-            return 0;
+            var result = StagePredictor.PredictToCsv(pr.GetValue(run)!, pr.GetValue(input)!, outFile);
+            DataCommands.PrintSkipped("skipped", result.Failures, result.FailuresPath);
+            var summary = FailureReport.Summary("predicted", result.Written, result.Images, result.Failures.Count, result.FailuresPath);
+            AnsiConsole.MarkupLine($"{Markup.Escape(summary)} -> {Markup.Escape(outFile)}");
+            return DataCommands.StrictExit(pr.GetValue(strict), result.Failures.Count);
         }));
         return cmd;
     }

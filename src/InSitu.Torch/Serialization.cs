@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using InSitu.Common;
 
 namespace InSitu.Torch;
 
@@ -15,7 +16,6 @@ public static class Serialization
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir)) throw new TorchException($"cannot save '{path}': folder '{dir}' does not exist");
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
         var names = new IntPtr[entries.Count];
         var handles = new IntPtr[entries.Count];
         try
@@ -25,20 +25,22 @@ public static class Serialization
                 names[i] = Marshal.StringToCoTaskMemUTF8(entries[i].name);
                 handles[i] = entries[i].tensor.Handle;
             }
-            fixed (IntPtr* n = names)
-            fixed (IntPtr* h = handles)
+            AtomicFile.Write(full, tmp =>
             {
-                if (Native.ist_save_tensors(tmp, n, h, entries.Count) != 0)
-                    throw new TorchException($"cannot save '{path}': {Native.LastError()}");
-            }
-            GC.KeepAlive(entries);
-            using (var fs = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite)) fs.Flush(flushToDisk: true);
-            File.Move(tmp, full, overwrite: true);
+                fixed (IntPtr* n = names)
+                fixed (IntPtr* h = handles)
+                {
+                    if (Native.ist_save_tensors(tmp, n, h, entries.Count) != 0)
+                        throw new TorchException($"cannot save '{path}': {Native.LastError()}");
+                }
+                GC.KeepAlive(entries);
+                using var fs = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite);
+                fs.Flush(flushToDisk: true);
+            });
         }
         finally
         {
             foreach (var n in names) Marshal.FreeCoTaskMem(n);
-            if (File.Exists(tmp)) File.Delete(tmp);
         }
     }
 

@@ -18,7 +18,9 @@ public static class BdgpImporter
         foreach (var f in new[] { imagesTable, annotationsTable })
             if (!File.Exists(f)) throw new FileNotFoundException($"BDGP table '{f}' does not exist", f);
         if (!Directory.Exists(imageFolder)) throw new DirectoryNotFoundException($"image folder '{imageFolder}' does not exist");
-        var files = Directory.EnumerateFiles(imageFolder, "*", SearchOption.AllDirectories)
+        // each real folder once (link loops), dangling links and temporary files left out, sorted: the first of two
+        // files with one name is always the same one
+        var files = FolderWalker.Walk(imageFolder).Files
             .GroupBy(Path.GetFileName, StringComparer.Ordinal).ToDictionary(g => g.Key!, g => g.First(), StringComparer.Ordinal);
 
         var terms = new Dictionary<(string gene, int range), string[]>();

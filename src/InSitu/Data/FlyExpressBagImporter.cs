@@ -24,7 +24,9 @@ public static class FlyExpressBagImporter
             if (!File.Exists(vocabularyFile)) throw new FileNotFoundException($"term vocabulary '{vocabularyFile}' does not exist", vocabularyFile);
             vocabulary = File.ReadAllLines(vocabularyFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
         }
-        var files = Directory.EnumerateFiles(imageFolder, "*", SearchOption.AllDirectories)
+        // each real folder once (link loops), dangling links and temporary files left out, sorted: the first of two
+        // files with one name is always the same one
+        var files = FolderWalker.Walk(imageFolder).Files
             .GroupBy(Path.GetFileName, StringComparer.Ordinal).ToDictionary(g => g.Key!, g => g.First(), StringComparer.Ordinal);
         var rows = new List<ManifestRow>();
         var missing = new List<string>();

@@ -90,6 +90,14 @@ public sealed class ImageBatchLoader : IBatchSource<ImageBatch>
     }
 
     public LoaderOptions Options { get; }
+
+    /// <summary>
+    /// When set, a row whose image cannot be prepared (missing, unreadable, corrupt, wrong shape) is dropped from
+    /// its batch and reported here (row index, error; called from the loader's workers) instead of failing the
+    /// whole batch: for commands that must use every good image of a batch (prediction). Batches may then hold
+    /// fewer rows, or none.
+    /// </summary>
+    public Action<int, Exception>? BadImage { get; init; }
     public int Count => _rows.Count;
     public int BatchesPerEpoch => Prefetcher.BatchCount(_rows.Count, Options.BatchSize, Options.DropLast);
 
@@ -112,16 +120,35 @@ public sealed class ImageBatchLoader : IBatchSource<ImageBatch>
         var data = new float[rows.Count * plane];
         var labels = _label is null ? null : new long[rows.Count];
         var targets = _targets is null ? null : new float[rows.Count * _targetCount];
+        var kept = new List<int>(rows.Count);
         for (int i = 0; i < rows.Count; i++)
         {
             var row = _manifest.Rows[rows[i]];
-            _pipeline.Prepare(_manifest.FullPath(row), epoch, firstPosition + i, data, i * plane);
-            if (labels is not null) labels[i] = _label!(row);
-            if (targets is not null) _targets!(row).CopyTo(targets, i * _targetCount);
+            int n = kept.Count; // the slot of this row: bad rows before it left no gap
+            try
+            {
+                _pipeline.Prepare(_manifest.FullPath(row), epoch, firstPosition + i, data, n * plane);
+            }
+            catch (Exception e) when (BadImage is not null &&
+                e is TorchException or IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                BadImage(rows[i], e);
+                continue;
+            }
+            if (labels is not null) labels[n] = _label!(row);
+            if (targets is not null) _targets!(row).CopyTo(targets, n * _targetCount);
+            kept.Add(rows[i]);
         }
-        var images = Tensor.FromArray(data, rows.Count, Options.Channels, Options.Height, Options.Width);
-        return new ImageBatch(images, labels is null ? null : Tensor.FromArray(labels, rows.Count), rows.ToArray(),
-            targets is null ? null : Tensor.FromArray(targets, rows.Count, _targetCount));
+        int count = kept.Count;
+        if (count < rows.Count)
+        {
+            Array.Resize(ref data, count * plane);
+            if (labels is not null) Array.Resize(ref labels, count);
+            if (targets is not null) Array.Resize(ref targets, count * _targetCount);
+        }
+        var images = Tensor.FromArray(data, count, Options.Channels, Options.Height, Options.Width);
+        return new ImageBatch(images, labels is null ? null : Tensor.FromArray(labels, count), kept.ToArray(),
+            targets is null ? null : Tensor.FromArray(targets, count, _targetCount));
     }
 
     /// <summary>One image as CxHxW floats in [0, 1] at the loader's size (resized if the file's size differs).</summary>

@@ -72,15 +72,18 @@ internal sealed class ImagePipeline
             hwc = ImageIO.Resize(hwc.Contiguous(), _options.Height, _options.Width, interpolation: 3);
             if (hwc.Dim == 2) hwc = hwc.Unsqueeze(2);
         }
-        return ImageIO.ToChw(hwc).ToFloatArray();
+        return ImageIO.ToChw(hwc, path).ToFloatArray();
     }
 
-    /// <summary>The file's pixels as HxWxC, uint8, or float32 in [0, 1] for 16-bit files; within the caller's dispose scope.</summary>
+    /// <summary>
+    /// The file's pixels as HxWxC: uint8 for 8-bit files, otherwise float32 in [0, 1] scaled by the file's real type
+    /// (16-bit / 65535; float as it is, or by its own maximum: <see cref="ImageIO.ToUnit"/>); within the caller's dispose scope.
+    /// </summary>
     public static Tensor Read(string path, bool gray)
     {
         var hwc = ImageIO.Read(path, gray ? ImageMode.Gray : ImageMode.Color);
         if (hwc.Dim == 2) hwc = hwc.Unsqueeze(2);
-        if (hwc.DType != DType.UInt8) hwc = hwc.Cast(DType.Float32).Div(65535.0); // 16-bit
+        if (hwc.DType != DType.UInt8) hwc = ImageIO.ToUnit(hwc, path);
         return hwc;
     }
 }

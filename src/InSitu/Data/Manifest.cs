@@ -52,8 +52,12 @@ public sealed class Manifest
         foreach (var h in header)
             if (!Columns.Contains(h))
                 throw new InvalidDataException($"{file}:1: unknown column '{h}' (known: {string.Join(",", Columns)})");
+        if (header.GroupBy(h => h).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidDataException($"{file}:1: column '{twice.Key}' appears twice in the header; keep one");
         int Col(string name) => header.IndexOf(name);
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var baseDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!;
+        // one image however it is spelled (./x.png, sub/../x.png, x.png/): compared by canonical full path
+        var seen = new Dictionary<string, (int line, string path)>(StringComparer.Ordinal);
         var rows = new List<ManifestRow>();
         foreach (var (line, f) in records.Skip(1))
         {
@@ -76,9 +80,11 @@ public sealed class Manifest
                 return n;
             }
             var path = Get("path") ?? throw new InvalidDataException($"{file}:{line}: empty path");
-            if (seen.TryGetValue(path, out var first))
-                throw new InvalidDataException($"{file}:{line}: duplicate path '{path}' (first on line {first})");
-            seen[path] = line;
+            var canonical = Canonical(baseDirectory, path);
+            if (seen.TryGetValue(canonical, out var first))
+                throw new InvalidDataException($"{file}:{line}: duplicate path '{path}' (first on line {first.line}" +
+                    (first.path == path ? ")" : $" as '{first.path}'; both name '{canonical}')"));
+            seen[canonical] = (line, path);
             int? stage = Int("stage", 1, 17), range = Int("range", 1, 6);
             if (stage is { } s && range is { } r && StageRanges.Of(s) != r)
                 throw new InvalidDataException($"{file}:{line}: stage {s} lies in range {StageRanges.Of(s)} ({StageRanges.Names[StageRanges.Of(s) - 1]}), not in range {r}");
@@ -92,8 +98,15 @@ public sealed class Manifest
             rows.Add(new ManifestRow(path, Get("label"), stage, range ?? (stage is { } st ? StageRanges.Of(st) : null), Get("gene"),
                 view?.ToLowerInvariant(), terms, Get("bag"), split?.ToLowerInvariant()));
         }
-        return new Manifest(rows, System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!);
+        return new Manifest(rows, baseDirectory);
     }
+
+    /// <summary>
+    /// The full path a manifest entry names, spelled one way: relative to the manifest's folder, without a trailing
+    /// separator.
+    /// </summary>
+    internal static string Canonical(string baseDirectory, string path) =>
+        System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDirectory, path)));
 
     /// <summary>Writes the manifest atomically, with paths relative to its own folder.</summary>
     public void Save(string file)

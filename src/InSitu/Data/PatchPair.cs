@@ -14,7 +14,8 @@ public sealed record PatchPair(string Image, string? Mask)
         if (!Directory.Exists(imageFolder)) throw new DirectoryNotFoundException($"image folder '{imageFolder}' does not exist");
         if (!Directory.Exists(maskFolder)) throw new DirectoryNotFoundException($"mask folder '{maskFolder}' does not exist");
         var pairs = new List<PatchPair>();
-        foreach (var image in Directory.EnumerateFiles(imageFolder).Where(Torch.ImageIO.IsImageFile).Order(StringComparer.Ordinal))
+        var images = Directory.EnumerateFiles(imageFolder).Where(f => Torch.ImageIO.IsImageFile(f) && !Common.AtomicFile.IsTemporary(f));
+        foreach (var image in images.Order(StringComparer.Ordinal))
         {
             var mask = Path.Combine(maskFolder, Path.GetFileName(image));
             if (!File.Exists(mask)) throw new FileNotFoundException($"image '{image}' has no mask '{mask}'", mask);

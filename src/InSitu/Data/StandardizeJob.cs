@@ -9,7 +9,9 @@ namespace InSitu.Data;
 /// <summary>
 /// Standardises every image of a folder or manifest into OUT/images/ and writes OUT/manifest.csv (labels carried
 /// over) and OUT/failures.csv (each image that was refused or unreadable, with the reason). Nothing is written for a
-/// refused image; the run never stops halfway on a bad file.
+/// refused image; the run never stops halfway on a bad file. A rerun into the same folder first deletes the old
+/// manifest.csv and failures.csv, and writes the new ones only at the end: an interrupted rerun leaves no manifest
+/// describing images it has partly overwritten.
 /// </summary>
 public static class StandardizeJob
 {
@@ -17,9 +19,13 @@ public static class StandardizeJob
 
     public static Result Run(string input, string outDir, EmbryoStandardizer standardizer, Action<int, int>? progress = null)
     {
-        var source = ImageInputs.Load(new[] { input });
+        var (source, skipped) = ImageInputs.Collect(new[] { input });
         var images = Path.Combine(outDir, "images");
         Directory.CreateDirectory(images);
+        var manifestPath = Path.Combine(outDir, "manifest.csv");
+        var failuresPath = Path.Combine(outDir, "failures.csv");
+        File.Delete(manifestPath);
+        File.Delete(failuresPath);
         var outputs = new ManifestRow?[source.Rows.Count];
         var failures = new (string, string)?[source.Rows.Count];
         int done = 0;
@@ -48,7 +54,8 @@ public static class StandardizeJob
                 ImageIO.Write(Path.Combine(images, name), t);
                 outputs[i] = row with { Path = Path.Combine("images", name) };
             }
-            catch (TorchException e)
+            catch (Exception e) when (e is TorchException or IOException or UnauthorizedAccessException
+                or InvalidDataException or ArgumentException)
             {
                 failures[i] = (path, e.Message);
             }
@@ -58,11 +65,9 @@ public static class StandardizeJob
             }
         });
         var manifest = new Manifest(outputs.Where(r => r is not null).Select(r => r!), outDir);
-        var manifestPath = Path.Combine(outDir, "manifest.csv");
         manifest.Save(manifestPath);
-        var failed = failures.Where(f => f is not null).Select(f => f!.Value).ToList();
-        AtomicFile.WriteText(Path.Combine(outDir, "failures.csv"),
-            "path,reason\n" + string.Concat(failed.Select(f => Csv.Line(new[] { f.Item1, f.Item2 }) + "\n")));
-        return new Result(source.Rows.Count, manifest.Rows.Count, failed, manifestPath);
+        var failed = skipped.Concat(failures.Where(f => f is not null).Select(f => f!.Value)).ToList();
+        FailureReport.Write(failuresPath, failed);
+        return new Result(source.Rows.Count + skipped.Count, manifest.Rows.Count, failed, manifestPath);
     }
 }

@@ -154,11 +154,18 @@ public static class DatasetSimulator
         return new EmbryoModel(image.Time, sites, r, options.DevelopmentalJitter);
     }
 
-    /// <summary>Writes images/NNNNNN.png (raw: .jpg) and manifest.csv into <paramref name="outDir"/>, in parallel.</summary>
+    /// <summary>
+    /// Writes images/NNNNNN.png (raw: .jpg) and manifest.csv into <paramref name="outDir"/>, in parallel. An old
+    /// manifest.csv (and failures.csv) there is deleted before the first image is overwritten and the new manifest is
+    /// written only at the end, so an interrupted rerun never leaves the old labels beside new images.
+    /// </summary>
     public static Result Generate(BdgpLabelTables tables, SynthOptions options, string outDir, Action<int>? progress = null)
     {
         var watch = Stopwatch.StartNew();
         var plan = Plan(tables, options);
+        Directory.CreateDirectory(outDir);
+        File.Delete(Path.Combine(outDir, "manifest.csv"));
+        File.Delete(Path.Combine(outDir, "failures.csv"));
         var ext = WriteImages(plan, options, Path.Combine(outDir, "images"), skipExisting: false, progress);
         var manifest = new Manifest(plan.Select(p => Row(p, ext)), outDir);
         var manifestPath = Path.Combine(outDir, "manifest.csv");
