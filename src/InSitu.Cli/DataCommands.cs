@@ -7,17 +7,17 @@ namespace InSitu.Cli;
 /// <summary>`insitu data ...`: bring images in as a manifest and summarise manifests.</summary>
 public static class DataCommands
 {
-    public static Command Build(Func<Func<int>, int> guard)
+    public static Command Build()
     {
         var data = new Command("data", "Create and inspect dataset manifests (CSV: path,label,stage,range,gene,view,terms,bag,split)");
-        data.Subcommands.Add(Import(guard));
-        data.Subcommands.Add(Stats(guard));
-        data.Subcommands.Add(SplitCommand(guard));
-        data.Subcommands.Add(Standardize(guard));
+        data.Subcommands.Add(Import());
+        data.Subcommands.Add(Stats());
+        data.Subcommands.Add(SplitCommand());
+        data.Subcommands.Add(Standardize());
         return data;
     }
 
-    private static Command Import(Func<Func<int>, int> guard)
+    private static Command Import()
     {
         var cmd = new Command("import", "Build a manifest from a class-per-folder tree (ROOT/CLASS/image files), or with --bdgp from the BDGP tables and a folder of their images");
         var root = new Argument<string>("root") { Description = "Folder with one subfolder of images per class (with --bdgp: the folder holding the tables' images)" };
@@ -30,7 +30,7 @@ public static class DataCommands
         cmd.Options.Add(bdgp);
         cmd.Options.Add(flyexpress);
         cmd.Options.Add(vocabulary);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
             if (pr.GetValue(flyexpress) is { } bagCsv)
@@ -57,16 +57,16 @@ public static class DataCommands
             AnsiConsole.MarkupLine($"imported {result.Manifest.Rows.Count} images in {result.Classes.Count} classes" +
                 $"{(result.Skipped.Count > 0 ? $", skipped {result.Skipped.Count} unreadable" : "")} -> {Markup.Escape(outFile)}");
             return 0;
-        }));
+        });
         return cmd;
     }
 
-    private static Command Stats(Func<Func<int>, int> guard)
+    private static Command Stats()
     {
         var cmd = new Command("stats", "Count a manifest's images by label, stage, range, split, term and bag size");
         var manifest = new Argument<string>("manifest") { Description = "Manifest CSV" };
         cmd.Arguments.Add(manifest);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var s = ManifestStats.Of(Manifest.Load(pr.GetValue(manifest)!));
             Console.WriteLine($"images: {s.Images}");
@@ -89,11 +89,11 @@ public static class DataCommands
                 Table("bag size", s.BagSizes, k => k.ToString());
             }
             return 0;
-        }));
+        });
         return cmd;
     }
 
-    private static Command SplitCommand(Func<Func<int>, int> guard)
+    private static Command SplitCommand()
     {
         var cmd = new Command("split", "Assign train/val/test: seeded, stratified by stage (or range, or label), grouped by gene");
         var manifest = new Argument<string>("manifest") { Description = "Manifest CSV" };
@@ -104,7 +104,7 @@ public static class DataCommands
         cmd.Options.Add(output);
         cmd.Options.Add(fractions);
         cmd.Options.Add(seed);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var parts = pr.GetValue(fractions)!.Split(',').Select(p => double.TryParse(p, System.Globalization.NumberStyles.Float,
                 System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
@@ -116,11 +116,11 @@ public static class DataCommands
             var counts = result.Rows.GroupBy(r => r.Split).ToDictionary(g => g.Key!, g => g.Count());
             AnsiConsole.MarkupLine($"train {counts.GetValueOrDefault("train")}, val {counts.GetValueOrDefault("val")}, test {counts.GetValueOrDefault("test")} -> {Markup.Escape(outFile)}");
             return 0;
-        }));
+        });
         return cmd;
     }
 
-    private static Command Standardize(Func<Func<int>, int> guard)
+    private static Command Standardize()
     {
         var cmd = new Command("standardize", "Straighten raw lateral-view photos into BDGP-style standard images: find the embryo, cut away touching neighbours, turn its axis horizontal, crop, scale and pad");
         var input = new Argument<string>("input") { Description = "Manifest CSV or folder of raw photos" };
@@ -131,7 +131,7 @@ public static class DataCommands
         cmd.Options.Add(output);
         cmd.Options.Add(width);
         cmd.Options.Add(height);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             int w = pr.GetValue(width), h = pr.GetValue(height);
             if (w < 16 || h < 16) throw new ArgumentException("--width and --height must be at least 16");
@@ -150,7 +150,7 @@ public static class DataCommands
             if (result.Failures.Count > 20) AnsiConsole.MarkupLine($"[yellow]... and {result.Failures.Count - 20} more[/] (all listed in failures.csv)");
             AnsiConsole.MarkupLine($"standardized {result.Standardized} of {result.Images} images; {result.Failures.Count} refused -> {Markup.Escape(result.ManifestPath)}");
             return 0;
-        }));
+        });
         return cmd;
     }
 }
