@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Reflection;
 using System.Text.Json;
@@ -77,7 +76,7 @@ public static class Cli
     {
         // help clears the parse errors but leaves the unmatched tokens
         var unmatched = parsed.UnmatchedTokens;
-        if (unmatched.Count == 0 && (parsed.Errors.Count == 0 || parsed.Action is CommandLineAction { ClearsParseErrors: true })) return [];
+        if (unmatched.Count == 0 && parsed.Errors.Count == 0) return [];
         var command = parsed.CommandResult.Command;
         if (unmatched.Count > 0 && command.Subcommands.Count > 0 && command.Arguments.Count == 0 && !unmatched[0].StartsWith('-'))
         {
