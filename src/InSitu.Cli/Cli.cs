@@ -1,11 +1,17 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Reflection;
+using System.Text.Json;
 using InSitu.Torch;
 using InSitu.Training;
-using Spectre.Console;
 
 namespace InSitu.Cli;
 
+/// <summary>
+/// The `insitu` command. Every failure is one line on stderr starting with "error: ": bad input (a missing file, a
+/// malformed manifest or config, an unknown option or command) exits with 1; anything unexpected exits with 2 and
+/// names a log file holding the full trace. No stack trace ever reaches the console.
+/// </summary>
 public static class Cli
 {
     public static string Version =>
@@ -18,32 +24,121 @@ public static class Cli
         foreach (var v in root.Options.OfType<VersionOption>().ToList()) root.Options.Remove(v);
         var version = new Option<bool>("--version") { Description = "Show InSitu's version, the libtorch version, the device and the thread count" };
         root.Options.Add(version);
-        root.SetAction(pr =>
-        {
-            if (pr.GetValue(version)) return Guard(PrintVersion);
-            return root.Parse("--help").Invoke();
-        });
-        root.Subcommands.Add(StageCommands.Demo(Guard));
-        root.Subcommands.Add(DataCommands.Build(Guard));
-        root.Subcommands.Add(SynthCommand.Build(Guard));
-        root.Subcommands.Add(StageCommands.Build(Guard));
-        foreach (var c in InterpretCommands.Build(Guard)) root.Subcommands.Add(c);
+        root.SetAction(pr => pr.GetValue(version) ? PrintVersion() : root.Parse("--help").Invoke());
+        root.Subcommands.Add(StageCommands.Demo());
+        root.Subcommands.Add(DataCommands.Build());
+        root.Subcommands.Add(SynthCommand.Build());
+        root.Subcommands.Add(StageCommands.Build());
+        foreach (var c in InterpretCommands.Build()) root.Subcommands.Add(c);
         return root;
     }
 
-    /// <summary>Turns expected failures (bad input, missing files, engine errors) into one clear line and exit code 1.</summary>
-    internal static int Guard(Func<int> action)
+    /// <summary>Runs `insitu <paramref name="args"/>` and returns the exit code.</summary>
+    public static int Run(IReadOnlyList<string> args) => Run(Build(), args);
+
+    /// <summary>
+    /// Parses <paramref name="args"/> against <paramref name="root"/> and invokes the chosen command. Parse errors
+    /// are reported one per line (exit 1); an exception from the command is reported by <see cref="Report"/>.
+    /// </summary>
+    public static int Run(RootCommand root, IReadOnlyList<string> args)
     {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(args);
         try
         {
-            return action();
+            var parsed = root.Parse(args);
+            var errors = ParseErrors(parsed);
+            if (errors.Count > 0)
+            {
+                foreach (var e in errors) Console.Error.WriteLine($"error: {OneLine(e)}");
+                return 1;
+            }
+            // Without the default handler an exception leaves Invoke as it is, instead of being printed with its trace.
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                Output = Console.Out,
+                Error = Console.Error,
+            });
         }
-        catch (Exception e) when (e is TorchException or IOException or ArgumentException or InvalidOperationException or DllNotFoundException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception e)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
+            return Report(e, args);
         }
     }
+
+    /// <summary>
+    /// What is wrong with the command line, one message per problem. Help (--help, -h) overrides missing arguments and
+    /// options, so `insitu stage train --help` shows help, but not an unknown command: `insitu terms extract --help`
+    /// is an error, not the top-level help.
+    /// </summary>
+    private static List<string> ParseErrors(ParseResult parsed)
+    {
+        // help clears the parse errors but leaves the unmatched tokens
+        var unmatched = parsed.UnmatchedTokens;
+        if (unmatched.Count == 0 && parsed.Errors.Count == 0) return [];
+        var command = parsed.CommandResult.Command;
+        if (unmatched.Count > 0 && command.Subcommands.Count > 0 && command.Arguments.Count == 0 && !unmatched[0].StartsWith('-'))
+        {
+            // the tokens after an unknown command are its arguments: one error names the command
+            return [$"unknown command '{unmatched[0]}' for '{CommandPath(parsed.CommandResult)}' " +
+                $"(commands: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))})"];
+        }
+        if (parsed.Errors.Count > 0) return parsed.Errors.Select(e => e.Message).Distinct().ToList();
+        return unmatched.Select(t => $"Unrecognized command or argument '{t}'.").ToList();
+    }
+
+    private static string CommandPath(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = result; r is CommandResult c; r = c.Parent)
+            names.Insert(0, c.Parent is null ? "insitu" : c.Command.Name);
+        return string.Join(' ', names);
+    }
+
+    /// <summary>
+    /// Prints the one-line error for <paramref name="exception"/> and returns the exit code: 1 for bad input or a
+    /// broken setup, which the message explains; 2 for anything else, whose full trace goes to a log file.
+    /// </summary>
+    public static int Report(Exception exception, IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var e = Unwrap(exception);
+        if (IsInputError(e))
+        {
+            Console.Error.WriteLine($"error: {OneLine(e.Message)}");
+            return 1;
+        }
+        string details;
+        try
+        {
+            details = $"details: {CrashLog.Write(exception, args, Version)}";
+        }
+        catch (Exception logError) when (logError is IOException or UnauthorizedAccessException)
+        {
+            details = $"no log written: {OneLine(logError.Message)}";
+        }
+        Console.Error.WriteLine($"error: unexpected {e.GetType().Name}: {OneLine(e.Message)} ({details})");
+        return 2;
+    }
+
+    /// <summary>The exception that says what went wrong, under the wrappers of tasks, reflection and type initialisers.</summary>
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is AggregateException or TargetInvocationException or TypeInitializationException && e.InnerException is { } inner)
+            e = inner;
+        return e;
+    }
+
+    /// <summary>Failures whose message tells the user what to fix. An ArgumentNullException is a bug, not bad input.</summary>
+    private static bool IsInputError(Exception e) =>
+        e is TorchException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException
+            or DllNotFoundException or JsonException
+        || e is ArgumentException and not ArgumentNullException;
+
+    /// <summary>The text on one line: line breaks (e.g. of libtorch's messages) become spaces.</summary>
+    internal static string OneLine(string text) =>
+        string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static int PrintVersion()
     {

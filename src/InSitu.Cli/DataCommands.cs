@@ -7,17 +7,17 @@ namespace InSitu.Cli;
 /// <summary>`insitu data ...`: bring images in as a manifest and summarise manifests.</summary>
 public static class DataCommands
 {
-    public static Command Build(Func<Func<int>, int> guard)
+    public static Command Build()
     {
         var data = new Command("data", "Create and inspect dataset manifests (CSV: path,label,stage,range,gene,view,terms,bag,split)");
-        data.Subcommands.Add(Import(guard));
-        data.Subcommands.Add(Stats(guard));
-        data.Subcommands.Add(SplitCommand(guard));
-        data.Subcommands.Add(Standardize(guard));
+        data.Subcommands.Add(Import());
+        data.Subcommands.Add(Stats());
+        data.Subcommands.Add(SplitCommand());
+        data.Subcommands.Add(Standardize());
         return data;
     }
 
-    private static Command Import(Func<Func<int>, int> guard)
+    private static Command Import()
     {
         var cmd = new Command("import", "Build a manifest from a class-per-folder tree (ROOT/CLASS/image files), or with --bdgp from the BDGP tables and a folder of their images");
         var root = new Argument<string>("root") { Description = "Folder with one subfolder of images per class (with --bdgp: the folder holding the tables' images)" };
@@ -32,7 +32,7 @@ public static class DataCommands
         cmd.Options.Add(flyexpress);
         cmd.Options.Add(vocabulary);
         cmd.Options.Add(strict);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
             if (pr.GetValue(flyexpress) is { } bagCsv)
@@ -62,7 +62,7 @@ public static class DataCommands
             var summary = FailureReport.Summary("imported", result.Manifest.Rows.Count, result.Found, result.Skipped.Count, failures);
             AnsiConsole.MarkupLine($"{Markup.Escape(summary)} ({result.Classes.Count} classes) -> {Markup.Escape(outFile)}");
             return StrictExit(pr.GetValue(strict), result.Skipped.Count);
-        }));
+        });
         return cmd;
     }
 
@@ -70,12 +70,11 @@ public static class DataCommands
     internal static Option<bool> StrictOption() =>
         new("--strict") { Description = "Exit with an error if any file was skipped (outputs and the failures list are still written)" };
 
-    /// <summary>0, or 1 with a line saying why when --strict is given and files were skipped.</summary>
+    /// <summary>0, or an input error (one line on stderr, exit 1) when --strict is given and files were skipped.</summary>
     internal static int StrictExit(bool strict, int skipped)
     {
-        if (!strict || skipped == 0) return 0;
-        AnsiConsole.MarkupLine($"[red]error:[/] --strict: {skipped} file(s) were skipped");
-        return 1;
+        if (strict && skipped > 0) throw new InvalidDataException($"--strict: {skipped} file(s) were skipped");
+        return 0;
     }
 
     /// <summary>The first 20 skipped files with their reasons; the rest are in the failures file.</summary>
@@ -87,12 +86,12 @@ public static class DataCommands
             AnsiConsole.MarkupLine($"[yellow]... and {skipped.Count - 20} more[/] (all listed in {Markup.Escape(file)})");
     }
 
-    private static Command Stats(Func<Func<int>, int> guard)
+    private static Command Stats()
     {
         var cmd = new Command("stats", "Count a manifest's images by label, stage, range, split, term and bag size");
         var manifest = new Argument<string>("manifest") { Description = "Manifest CSV" };
         cmd.Arguments.Add(manifest);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var s = ManifestStats.Of(Manifest.Load(pr.GetValue(manifest)!));
             Console.WriteLine($"images: {s.Images}");
@@ -115,11 +114,11 @@ public static class DataCommands
                 Table("bag size", s.BagSizes, k => k.ToString());
             }
             return 0;
-        }));
+        });
         return cmd;
     }
 
-    private static Command SplitCommand(Func<Func<int>, int> guard)
+    private static Command SplitCommand()
     {
         var cmd = new Command("split", "Assign train/val/test: seeded, stratified by stage (or range, or label), grouped by gene");
         var manifest = new Argument<string>("manifest") { Description = "Manifest CSV" };
@@ -130,7 +129,7 @@ public static class DataCommands
         cmd.Options.Add(output);
         cmd.Options.Add(fractions);
         cmd.Options.Add(seed);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var parts = pr.GetValue(fractions)!.Split(',').Select(p => double.TryParse(p, System.Globalization.NumberStyles.Float,
                 System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
@@ -142,11 +141,11 @@ public static class DataCommands
             var counts = result.Rows.GroupBy(r => r.Split).ToDictionary(g => g.Key!, g => g.Count());
             AnsiConsole.MarkupLine($"train {counts.GetValueOrDefault("train")}, val {counts.GetValueOrDefault("val")}, test {counts.GetValueOrDefault("test")} -> {Markup.Escape(outFile)}");
             return 0;
-        }));
+        });
         return cmd;
     }
 
-    private static Command Standardize(Func<Func<int>, int> guard)
+    private static Command Standardize()
     {
         var cmd = new Command("standardize", "Straighten raw lateral-view photos into BDGP-style standard images: find the embryo, cut away touching neighbours, turn its axis horizontal, crop, scale and pad");
         var input = new Argument<string>("input") { Description = "Manifest CSV or folder of raw photos" };
@@ -159,7 +158,7 @@ public static class DataCommands
         cmd.Options.Add(width);
         cmd.Options.Add(height);
         cmd.Options.Add(strict);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             int w = pr.GetValue(width), h = pr.GetValue(height);
             if (w < 16 || h < 16) throw new ArgumentException("--width and --height must be at least 16");
@@ -180,7 +179,7 @@ public static class DataCommands
             var summary = FailureReport.Summary("standardized", result.Standardized, result.Images, result.Failures.Count, failures);
             AnsiConsole.MarkupLine($"{Markup.Escape(summary)} -> {Markup.Escape(result.ManifestPath)}");
             return StrictExit(pr.GetValue(strict), result.Failures.Count);
-        }));
+        });
         return cmd;
     }
 }

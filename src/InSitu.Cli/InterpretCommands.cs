@@ -10,10 +10,10 @@ namespace InSitu.Cli;
 /// <summary>`insitu explain` and `insitu gem`: what drives a stage model's predictions.</summary>
 public static class InterpretCommands
 {
-    public static IEnumerable<Command> Build(Func<Func<int>, int> guard)
+    public static IEnumerable<Command> Build()
     {
-        yield return Explain(guard);
-        yield return Gem(guard);
+        yield return Explain();
+        yield return Gem();
     }
 
     private static void Declare(Command cmd, Argument[] arguments, params Option[] options)
@@ -22,7 +22,7 @@ public static class InterpretCommands
         foreach (var o in options) cmd.Options.Add(o);
     }
 
-    private static Command Explain(Func<Func<int>, int> guard)
+    private static Command Explain()
     {
         var cmd = new Command("explain", "Attribution maps of a stage model: saliency (d o_c / d x), guided backpropagation, Grad-CAM, or first-layer feature maps next to log-Gabor responses");
         var run = new Argument<string>("model") { Description = "Run directory of `insitu stage train`" };
@@ -31,7 +31,7 @@ public static class InterpretCommands
         var stage = new Option<int?>("--stage") { Description = "Explain this stage (4..17) instead of the predicted one" };
         var output = new Option<string>("--out") { Description = "Folder for the PNGs and explanations.csv", Required = true };
         Declare(cmd, new Argument[] { run, images }, method, stage, output);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var kind = EnumNames.Parse<ExplanationKind>(pr.GetValue(method)!);
             PreciseStage? explained = null;
@@ -44,11 +44,11 @@ public static class InterpretCommands
             int n = StageExplainer.ExplainToFolder(pr.GetValue(run)!, pr.GetValue(images)!, kind, explained, outDir);
             AnsiConsole.MarkupLine($"{EnumNames.Name(kind)} maps of {n} images -> {Markup.Escape(outDir)}");
             return 0;
-        }));
+        });
         return cmd;
     }
 
-    private static Command Gem(Func<Func<int>, int> guard)
+    private static Command Gem()
     {
         var cmd = new Command("gem", "Genome-wide expression maps: per stage, the share of genes active at each pixel, by predicted and by true stage (--masked: weighted by saliency)");
         var run = new Argument<string>("model") { Description = "Run directory of `insitu stage train`" };
@@ -57,7 +57,7 @@ public static class InterpretCommands
         var masked = new Option<bool>("--masked") { Description = "Also masked GEMs: each image's stain weighted by its normalised saliency map" };
         var stages = new Option<string>("--stages") { Description = "Stages to draw, e.g. 7-12", DefaultValueFactory = _ => "4-17" };
         Declare(cmd, new Argument[] { run, manifest }, output, masked, stages);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var range = pr.GetValue(stages)!.Split('-');
             if (range.Length != 2 || !int.TryParse(range[0], out int lo) || !int.TryParse(range[1], out int hi) || lo < PreciseStage.First || hi > PreciseStage.Last || lo > hi)
@@ -66,7 +66,7 @@ public static class InterpretCommands
                 pr.GetValue(masked), Path.GetFullPath(pr.GetValue(output)!));
             AnsiConsole.MarkupLine($"GEMs -> {Markup.Escape(gem)}");
             return 0;
-        }));
+        });
         return cmd;
     }
 }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using InSitu.Cli;
 
-return Cli.Build().Parse(args).Invoke();
+return Cli.Run(args);

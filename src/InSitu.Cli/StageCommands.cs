@@ -14,13 +14,13 @@ public static class StageCommands
     private static readonly Option<string?> ConfigOption = new("--config") { Description = "JSON file overriding settings, e.g. {\"fine\": {\"epochs\": 20}} (the resolved config is saved as config.json)" };
     private static readonly Option<string> PresetOption = new("--preset") { Description = "Base settings: paper (the paper's schedule, 128x320) or demo (32x80, width 16, minutes on 2 cores)", DefaultValueFactory = _ => "paper" };
 
-    public static Command Build(Func<Func<int>, int> guard)
+    public static Command Build()
     {
         var stage = new Command("stage", "Precise developmental stage prediction (stages 4..17) from few precise and many range labels");
-        stage.Subcommands.Add(Compare(guard, single: false));
-        stage.Subcommands.Add(Compare(guard, single: true));
-        stage.Subcommands.Add(Evaluate(guard));
-        stage.Subcommands.Add(Predict(guard));
+        stage.Subcommands.Add(Compare(single: false));
+        stage.Subcommands.Add(Compare(single: true));
+        stage.Subcommands.Add(Evaluate());
+        stage.Subcommands.Add(Predict());
         return stage;
     }
 
@@ -37,7 +37,7 @@ public static class StageCommands
         return config;
     }
 
-    private static Command Compare(Func<Func<int>, int> guard, bool single)
+    private static Command Compare(bool single)
     {
         var cmd = single
             ? new Command("train", "Train one method (gabor, plain, data, data+feature) and write its run directory with the model and its test evaluation")
@@ -51,7 +51,7 @@ public static class StageCommands
         cmd.Arguments.Add(manifest);
         foreach (var o in single ? new Option[] { output, method, ConfigOption, PresetOption, resume } : new Option[] { output, methods, seeds, ConfigOption, PresetOption, resume })
             cmd.Options.Add(o);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var config = ResolveConfig(pr);
             var outDir = Path.GetFullPath(pr.GetValue(output)!);
@@ -68,7 +68,7 @@ public static class StageCommands
             if (pr.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1");
             RunComparison(Manifest.Load(pr.GetValue(manifest)!), config, list, pr.GetValue(seeds), outDir, pr.GetValue(resume));
             return 0;
-        }));
+        });
         return cmd;
     }
 
@@ -110,14 +110,14 @@ public static class StageCommands
         return result!;
     }
 
-    private static Command Evaluate(Func<Func<int>, int> guard)
+    private static Command Evaluate()
     {
         var cmd = new Command("evaluate", "Evaluate a trained model on the precisely staged images of a manifest (its test split, if it has one)");
         var run = new Argument<string>("run") { Description = "Run directory of `insitu stage train`" };
         var manifest = new Argument<string>("manifest") { Description = "Manifest with 'stage' labels" };
         cmd.Arguments.Add(run);
         cmd.Arguments.Add(manifest);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var eval = StageEvaluator.Evaluate(pr.GetValue(run)!, pr.GetValue(manifest)!);
             var t = new Table().AddColumn("stage").AddColumn(new TableColumn("accuracy").RightAligned()).AddColumn(new TableColumn("images").RightAligned());
@@ -131,11 +131,11 @@ public static class StageCommands
             Console.WriteLine($"mean per-stage accuracy {100 * eval.MeanPerStageAccuracy:F2}%, overall {100 * eval.OverallAccuracy:F2}%, " +
                 $"within ±1 stage {100 * eval.WithinOneStage:F2}%, errors inside the true range {100 * eval.ErrorsInsideRange:F1}%");
             return 0;
-        }));
+        });
         return cmd;
     }
 
-    private static Command Predict(Func<Func<int>, int> guard)
+    private static Command Predict()
     {
         var cmd = new Command("predict", "Predict stages for a folder or manifest of any size, streaming to a CSV (path, stage, range, probabilities)");
         var run = new Argument<string>("run") { Description = "Run directory of `insitu stage train`" };
@@ -150,7 +150,7 @@ public static class StageCommands
         cmd.Arguments.Add(input);
         cmd.Options.Add(output);
         cmd.Options.Add(strict);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
             var result = StagePredictor.PredictToCsv(pr.GetValue(run)!, pr.GetValue(input)!, outFile);
@@ -158,12 +158,12 @@ public static class StageCommands
             var summary = FailureReport.Summary("predicted", result.Written, result.Images, result.Failures.Count, result.FailuresPath);
             AnsiConsole.MarkupLine($"{Markup.Escape(summary)} -> {Markup.Escape(outFile)}");
             return DataCommands.StrictExit(pr.GetValue(strict), result.Failures.Count);
-        }));
+        });
         return cmd;
     }
 
     /// <summary>`insitu demo`: simulate a BDGP-like dataset and compare the four methods over 3 seeds.</summary>
-    public static Command Demo(Func<Func<int>, int> guard)
+    public static Command Demo()
     {
         var cmd = new Command("demo", "Simulate a BDGP-like dataset (coarse set 10x the fine set) and compare gabor, plain, data and data+feature over 3 seeds; writes runs/demo/report.html");
         var outDir = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/demo" };
@@ -173,15 +173,16 @@ public static class StageCommands
         var tables = new Option<string?>("--tables") { Description = "BDGP label tables folder (default: $INSITU_BDGP_TABLES or ../shared/data/bdgp-annotations)" };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted demo" };
         foreach (var o in new Option[] { outDir, seeds, perStage, factor, tables, resume, ConfigOption }) cmd.Options.Add(o);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             if (pr.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1");
             if (pr.GetValue(perStage) < 6) throw new ArgumentException("--per-stage must be at least 6 (train, validation and test need images of every stage)");
             if (pr.GetValue(factor) < 1) throw new ArgumentException("--coarse-factor must be at least 1");
+            // every argument is checked before the first image is simulated: a bad --config must not cost the simulation
+            var config = pr.GetValue(ConfigOption) is { } file ? StageConfig.Load(file, StageConfig.Demo) : StageConfig.Demo;
             var labels = BdgpLabelTables.LoadOrFind(pr.GetValue(tables));
             var dir = Path.GetFullPath(pr.GetValue(outDir)!);
             var demo = new StageDemo(pr.GetValue(perStage), pr.GetValue(factor));
-            var config = pr.GetValue(ConfigOption) is { } file ? StageConfig.Load(file, StageConfig.Demo) : StageConfig.Demo;
             Manifest? manifest = null;
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn()).Start(ctx =>
             {
@@ -190,7 +191,7 @@ public static class StageCommands
             });
             RunComparison(manifest!, config, StageMethods.All, pr.GetValue(seeds), dir, pr.GetValue(resume));
             return 0;
-        }));
+        });
         return cmd;
     }
 }

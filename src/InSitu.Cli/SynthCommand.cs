@@ -8,7 +8,7 @@ namespace InSitu.Cli;
 /// <summary>`insitu synth`: a BDGP-like simulated dataset (images + manifest), labels drawn from the real BDGP tables.</summary>
 public static class SynthCommand
 {
-    public static Command Build(Func<Func<int>, int> guard)
+    public static Command Build()
     {
         var cmd = new Command("synth", "Simulate BDGP-like lateral-view ISH images with precise stage, range, gene, CV terms and bag for each image");
         var outDir = new Option<string>("--out") { Description = "Folder to write images/ and manifest.csv into", Required = true };
@@ -20,7 +20,7 @@ public static class SynthCommand
         var tables = new Option<string?>("--tables") { Description = "Folder with the BDGP label tables (default: $INSITU_BDGP_TABLES or ../shared/data/bdgp-annotations)" };
         var grid = new Option<bool>("--grid") { Description = "Also write grid.png: three examples of every stage" };
         foreach (var o in new Option[] { outDir, preset, count, seed, raw, jitter, tables, grid }) cmd.Options.Add(o);
-        cmd.SetAction(pr => guard(() =>
+        cmd.SetAction(pr =>
         {
             var labels = BdgpLabelTables.LoadOrFind(pr.GetValue(tables));
             var options = SynthOptions.FromPreset(pr.GetValue(preset)!, pr.GetValue(seed), pr.GetValue(raw)) with { DevelopmentalJitter = pr.GetValue(jitter) };
@@ -57,7 +57,7 @@ public static class SynthCommand
             }
             AnsiConsole.MarkupLine($"simulated {result.Images} images in {result.Seconds:F1} s ({result.Images / result.Seconds:F0} images/s) -> {Markup.Escape(result.ManifestPath)}");
             return 0;
-        }));
+        });
         return cmd;
     }
 }

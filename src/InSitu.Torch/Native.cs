@@ -38,9 +38,8 @@ internal static unsafe partial class Native
     {
         NativeLibrary.SetDllImportResolver(typeof(Native).Assembly, Resolve);
         // Debian's libtorch starts on one thread; every process gets all cores (or INSITU_THREADS) from its first call.
-        var env = Environment.GetEnvironmentVariable("INSITU_THREADS");
-        int threads = int.TryParse(env, out var t) && t > 0 ? t : Environment.ProcessorCount;
-        Check(ist_set_num_threads(threads));
+        // A malformed value is an error (surfacing as the inner exception of a TypeInitializationException).
+        Check(ist_set_num_threads(TorchRuntime.ThreadsFromSetting(Environment.GetEnvironmentVariable("INSITU_THREADS"))));
         // glibc returns large blocks (activations, gradients) to the OS on every free and maps them again on the
         // next step, page-faulting through megabytes each time; its adaptive threshold learns this only slowly and
         // not at all beyond 32 MiB. Keeping blocks up to 1 GiB on the heap makes steady-state steps several times

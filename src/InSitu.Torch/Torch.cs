@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace InSitu.Torch;
@@ -10,6 +11,20 @@ public static class TorchRuntime
     {
         get { Native.Check(Native.ist_get_num_threads(out var n)); return n; }
         set => Native.Check(Native.ist_set_num_threads(value));
+    }
+
+    /// <summary>
+    /// The thread count an INSITU_THREADS value asks for: all cores when it is unset or blank, else a positive integer.
+    /// Anything else is refused rather than quietly replaced by all cores.
+    /// </summary>
+    public static int ThreadsFromSetting(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return Environment.ProcessorCount;
+        if (int.TryParse(value, NumberStyles.None | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite,
+                CultureInfo.InvariantCulture, out int n) && n > 0)
+            return n;
+        throw new ArgumentException($"INSITU_THREADS must be a positive whole number of threads, not '{value}' " +
+            $"(unset it to use all {Environment.ProcessorCount} cores)");
     }
 
     /// <summary>Seeds libtorch's generators (CPU and CUDA).</summary>

@@ -52,5 +52,14 @@ public static class ConfigOverlay
         }
     }
 
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+    /// <summary>
+    /// The message without System.Text.Json's " Path: ... | LineNumber: ..." tail: the caller names the path, and the
+    /// position is one in the merged settings, not in the user's file.
+    /// </summary>
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n')[0].Trim();
+        int tail = line.IndexOf(" Path: ", StringComparison.Ordinal);
+        return tail > 0 ? line[..tail] : line;
+    }
 }

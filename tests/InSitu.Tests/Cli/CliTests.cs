@@ -13,7 +13,7 @@ public class CliTests : TempFolderTest
     [Fact]
     public void VersionReportsEngineDeviceAndThreads()
     {
-        var (code, output) = CliRunner.Run("--version");
+        var (code, output, _) = CliRunner.Run("--version");
         Assert.Equal(0, code);
         Assert.Contains("InSitu 0.1.0", output);
         Assert.Contains("libtorch 1.13", output);
@@ -28,7 +28,7 @@ public class CliTests : TempFolderTest
         var outDir = Path.Combine(dir, "demo");
         File.WriteAllText(Path.Combine(dir, "tiny.json"), "{\"base_width\": 4, \"coarse\": {\"epochs\": 1, \"milestones\": [1]}, " +
             "\"fine\": {\"epochs\": 1, \"milestones\": [1]}, \"feature\": {\"epochs\": 1, \"milestones\": [1]}, \"reference_sets\": 3, \"gabor_lambdas\": [0.1]}");
-        var (code, output) = CliRunner.Run("demo", "--out", outDir, "--seeds", "2", "--per-stage", "6", "--coarse-factor", "1",
+        var (code, output, _) = CliRunner.Run("demo", "--out", outDir, "--seeds", "2", "--per-stage", "6", "--coarse-factor", "1",
             "--config", Path.Combine(dir, "tiny.json"), "--tables", Path.Combine(TestPaths.SharedData, "bdgp-annotations"));
         Assert.Equal(0, code);
         foreach (var f in new[] { "config.json", "comparison.json", "comparison.md", "report.html", "data/manifest.csv" })
@@ -49,7 +49,7 @@ public class CliTests : TempFolderTest
     [Fact]
     public void BadOptionsGiveAOneLineErrorNotACrash()
     {
-        var (code, _) = CliRunner.Run("demo", "--out", Path.Combine(dir, "x"), "--per-stage", "2");
-        Assert.Equal(1, code);
+        Assert.Equal("error: --per-stage must be at least 6 (train, validation and test need images of every stage)",
+            CliRunner.Fails(1, CliRunner.Run("demo", "--out", Path.Combine(dir, "x"), "--per-stage", "2")));
     }
 }

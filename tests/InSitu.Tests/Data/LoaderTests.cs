@@ -185,11 +185,11 @@ public class StandardizeTests : TempFolderTest
     public void StandardizeCommandWritesImagesAndListsFailures()
     {
         var raw = Path.Combine(dir, "raw");
-        var (code, _) = CliRunner.Run("synth", "--out", raw, "--raw", "--images", "3", "--seed", "2", "--tables", Path.Combine(TestPaths.SharedData, "bdgp-annotations"));
+        var (code, _, _) = CliRunner.Run("synth", "--out", raw, "--raw", "--images", "3", "--seed", "2", "--tables", Path.Combine(TestPaths.SharedData, "bdgp-annotations"));
         Assert.Equal(0, code);
         File.WriteAllText(Path.Combine(raw, "images", "broken.jpg"), "truncated");
         var outDir = Path.Combine(dir, "std");
-        (code, _) = CliRunner.Run("data", "standardize", Path.Combine(raw, "images"), "--out", outDir);
+        (code, _, _) = CliRunner.Run("data", "standardize", Path.Combine(raw, "images"), "--out", outDir);
         Assert.Equal(0, code);
         var m = Manifest.Load(Path.Combine(outDir, "manifest.csv"));
         var failures = File.ReadAllLines(Path.Combine(outDir, "failures.csv"));
@@ -201,7 +201,7 @@ public class StandardizeTests : TempFolderTest
             Assert.Equal(new long[] { 128, 320, 3 }, img.Shape);
         });
         // labels travel with the images when the input is a manifest
-        (code, _) = CliRunner.Run("data", "standardize", Path.Combine(raw, "manifest.csv"), "--out", Path.Combine(dir, "std2"));
+        (code, _, _) = CliRunner.Run("data", "standardize", Path.Combine(raw, "manifest.csv"), "--out", Path.Combine(dir, "std2"));
         Assert.Equal(0, code);
         Assert.All(Manifest.Load(Path.Combine(dir, "std2", "manifest.csv")).Rows, r => Assert.NotNull(r.Stage));
     }
@@ -249,7 +249,7 @@ public class FlyExpressImportTests : TempFolderTest
         Assert.Contains("unknown term 'ventral nerve chord'", Assert.Throws<InvalidDataException>(() =>
             FlyExpressBagImporter.Import(Path.Combine(dir, "bad3.csv"), images, dir, Path.Combine(dir, "terms.txt"))).Message);
 
-        var (code, _) = CliRunner.Run("data", "import", images, "--flyexpress", Path.Combine(dir, "bags.csv"), "--terms", Path.Combine(dir, "terms.txt"), "--out", Path.Combine(dir, "m.csv"));
+        var (code, _, _) = CliRunner.Run("data", "import", images, "--flyexpress", Path.Combine(dir, "bags.csv"), "--terms", Path.Combine(dir, "terms.txt"), "--out", Path.Combine(dir, "m.csv"));
         Assert.Equal(0, code);
         Assert.Equal(4, Manifest.Load(Path.Combine(dir, "m.csv")).Rows.Count);
     }

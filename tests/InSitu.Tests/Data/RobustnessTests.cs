@@ -196,16 +196,17 @@ public class RobustnessTests : TempFolderTest
         Assert.Equal(BadNames, r.Skipped.Select(s => Path.GetFileName(s.path)).Order(StringComparer.Ordinal));
 
         var outFile = Path.Combine(dir, "m.csv");
-        var (code, _) = CliRunner.Run("data", "import", root, "--out", outFile);
+        var (code, _, _) = CliRunner.Run("data", "import", root, "--out", outFile);
         Assert.Equal(0, code);
         Assert.Equal(2, File.ReadAllLines(outFile).Length);
         Assert.Equal(BadNames, FailureNames(Path.Combine(dir, "m.failures.csv")));
-        (code, _) = CliRunner.Run("data", "import", root, "--out", outFile, "--strict");
-        Assert.Equal(1, code);
+        // --strict still writes its outputs, then fails with one line naming why
+        var (strictCode, _, strictError) = CliRunner.Run("data", "import", root, "--out", outFile, "--strict");
+        Assert.Equal((1, "error: --strict: 4 file(s) were skipped\n"), (strictCode, strictError));
 
         File.Delete(Path.Combine(root, "a", "good.png"));
         File.Delete(outFile);
-        (code, _) = CliRunner.Run("data", "import", root, "--out", outFile);
+        (code, _, _) = CliRunner.Run("data", "import", root, "--out", outFile);
         Assert.Equal(1, code);
         Assert.False(File.Exists(outFile));
         Assert.Equal(BadNames, FailureNames(Path.Combine(dir, "m.failures.csv")));
@@ -219,7 +220,7 @@ public class RobustnessTests : TempFolderTest
         var result = StandardizeJob.Run(raw, Path.Combine(dir, "std"), new EmbryoStandardizer());
         Assert.Equal(4, result.Images);
         Assert.Equal(BadNames, FailureNames(Path.Combine(dir, "std", "failures.csv")));
-        var (code, _) = CliRunner.Run("data", "standardize", raw, "--out", Path.Combine(dir, "std2"));
+        var (code, _, _) = CliRunner.Run("data", "standardize", raw, "--out", Path.Combine(dir, "std2"));
         Assert.Equal(1, code);
         Assert.Equal(BadNames, FailureNames(Path.Combine(dir, "std2", "failures.csv")));
     }
@@ -235,14 +236,14 @@ public class RobustnessTests : TempFolderTest
         for (int i = 0; i < 3; i++) WritePng(Path.Combine(images, $"good{i}.png"), config.Height, config.Width, (byte)(60 * i));
         WriteBadFiles(images, config.Height, config.Width);
         var csv = Path.Combine(dir, "pred.csv");
-        var (code, _) = CliRunner.Run("stage", "predict", run, images, "--out", csv);
+        var (code, _, _) = CliRunner.Run("stage", "predict", run, images, "--out", csv);
         Assert.Equal(0, code);
         var lines = File.ReadAllLines(csv);
         Assert.Equal(4, lines.Length);
         Assert.Equal(new[] { "good0.png", "good1.png", "good2.png" }, lines.Skip(1).Select(l => Path.GetFileName(l.Split(',')[0])));
         Assert.Equal(BadNames, FailureNames(Path.Combine(dir, "pred.failures.csv")));
-        (code, _) = CliRunner.Run("stage", "predict", run, images, "--out", csv, "--strict");
-        Assert.Equal(1, code);
+        var (strictCode, _, strictError) = CliRunner.Run("stage", "predict", run, images, "--out", csv, "--strict");
+        Assert.Equal((1, "error: --strict: 4 file(s) were skipped\n"), (strictCode, strictError));
     }
 
     // ---- 6. interrupted reruns ----

@@ -149,7 +149,7 @@ public class SynthesisTests : TempFolderTest
     public void SynthCommandWritesADatasetThatStatsReads()
     {
         var outDir = Path.Combine(dir, "sim");
-        var (code, output) = CliRunner.Run("synth", "--out", outDir, "--preset", "bdgp-tiny", "--images", "30", "--seed", "4",
+        var (code, output, _) = CliRunner.Run("synth", "--out", outDir, "--preset", "bdgp-tiny", "--images", "30", "--seed", "4",
             "--tables", Path.Combine(TestPaths.SharedData, "bdgp-annotations"));
         Assert.Equal(0, code);
         var manifest = Manifest.Load(Path.Combine(outDir, "manifest.csv"));
@@ -164,12 +164,14 @@ public class SynthesisTests : TempFolderTest
         using (var img = ImageIO.Read(manifest.FullPath(manifest.Rows[0])))
             Assert.Equal(new long[] { 128, 320, 3 }, img.Shape);
         Assert.True(File.Exists(Path.Combine(outDir, "synth.json")));
-        var (statsCode, _) = CliRunner.Run("data", "stats", Path.Combine(outDir, "manifest.csv"));
+        var (statsCode, _, _) = CliRunner.Run("data", "stats", Path.Combine(outDir, "manifest.csv"));
         Assert.Equal(0, statsCode);
 
-        var (bad, _) = CliRunner.Run("synth", "--out", outDir, "--preset", "huge", "--tables", Path.Combine(TestPaths.SharedData, "bdgp-annotations"));
-        Assert.Equal(1, bad);
-        var (noTables, _) = CliRunner.Run("synth", "--out", outDir, "--tables", Path.Combine(dir, "nowhere"));
-        Assert.Equal(1, noTables);
+        Assert.Equal($"error: unknown preset 'huge'; use one of {string.Join(", ", SynthOptions.Presets.Keys)}",
+            CliRunner.Fails(1, CliRunner.Run("synth", "--out", outDir, "--preset", "huge", "--tables",
+                Path.Combine(TestPaths.SharedData, "bdgp-annotations"))));
+        Assert.Equal($"error: BDGP label table '{Path.Combine(dir, "nowhere", "standard_images.csv")}' does not exist; " +
+            "pass --tables with the folder holding standard_images.csv and standard_annotations.csv (e.g. ../shared/data/bdgp-annotations)",
+            CliRunner.Fails(1, CliRunner.Run("synth", "--out", outDir, "--tables", Path.Combine(dir, "nowhere"))));
     }
 }

@@ -160,7 +160,7 @@ public class StageMethodTests : TempFolderTest
         var m = Simulated();
         File.WriteAllText(Path.Combine(dir, "tiny.json"), "{\"base_width\": 4, \"fine\": {\"epochs\": 1, \"milestones\": [1]}}");
         var run = Path.Combine(dir, "plain");
-        var (code, _) = CliRunner.Run("stage", "train", Path.Combine(dir, "data", "manifest.csv"), "--method", "plain", "--preset", "demo",
+        var (code, _, _) = CliRunner.Run("stage", "train", Path.Combine(dir, "data", "manifest.csv"), "--method", "plain", "--preset", "demo",
             "--config", Path.Combine(dir, "tiny.json"), "--out", run);
         Assert.Equal(0, code);
         // the model lies where the run directory's model.json says: in the run directory itself
@@ -168,11 +168,11 @@ public class StageMethodTests : TempFolderTest
             Assert.True(File.Exists(Path.Combine(run, f)), f);
         Assert.Equal("model.pt", JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "model.json"))).RootElement.GetProperty("weights").GetString());
         Assert.False(Directory.Exists(Path.Combine(run, "seed-1")));
-        (code, _) = CliRunner.Run("stage", "evaluate", run, Path.Combine(dir, "data", "manifest.csv"));
+        (code, _, _) = CliRunner.Run("stage", "evaluate", run, Path.Combine(dir, "data", "manifest.csv"));
         Assert.Equal(0, code);
         Assert.True(File.Exists(Path.Combine(run, "evaluation.json")));
         var csv = Path.Combine(dir, "pred.csv");
-        (code, _) = CliRunner.Run("stage", "predict", run, Path.Combine(dir, "data", "images"), "--out", csv);
+        (code, _, _) = CliRunner.Run("stage", "predict", run, Path.Combine(dir, "data", "images"), "--out", csv);
         Assert.Equal(0, code);
         var lines = File.ReadAllLines(csv);
         Assert.Equal(m.Rows.Count + 1, lines.Length);
@@ -184,45 +184,51 @@ public class StageMethodTests : TempFolderTest
         var images = Path.Combine(dir, "data", "images");
         foreach (var method in new[] { "saliency", "guided", "gradcam", "features" })
         {
-            (code, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(images, "000001.png"), "--method", method, "--out", Path.Combine(dir, "explain"));
+            (code, _, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(images, "000001.png"), "--method", method, "--out", Path.Combine(dir, "explain"));
             Assert.Equal(0, code);
         }
         Assert.True(File.Exists(Path.Combine(dir, "explain", "000001.guided.overlay.png")));
         Assert.True(File.Exists(Path.Combine(dir, "explain", "000000.features.png")));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "explain", "explanations.csv")).Length);
-        (code, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), "--method", "saliency", "--stage", "9", "--out", Path.Combine(dir, "explain9"));
+        (code, _, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), "--method", "saliency", "--stage", "9", "--out", Path.Combine(dir, "explain9"));
         Assert.Equal(0, code);
         Assert.EndsWith(",9,000000.saliency.png,000000.saliency.overlay.png", File.ReadAllLines(Path.Combine(dir, "explain9", "explanations.csv"))[1]);
         // two inputs with one name get two maps, not one overwritten
         var other = Path.Combine(dir, "other");
         Directory.CreateDirectory(other);
         File.Copy(Path.Combine(images, "000001.png"), Path.Combine(other, "000000.png"));
-        (code, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(other, "000000.png"), "--out", Path.Combine(dir, "same"));
+        (code, _, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(other, "000000.png"), "--out", Path.Combine(dir, "same"));
         Assert.Equal(0, code);
         Assert.True(File.Exists(Path.Combine(dir, "same", "000000-2.saliency.png")));
-        (code, _) = CliRunner.Run("explain", run, images, "--method", "sharpness", "--out", Path.Combine(dir, "x"));
-        Assert.Equal(1, code);
-        (code, _) = CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--masked", "--stages", "7-12", "--out", Path.Combine(dir, "gem"));
+        Assert.Equal($"error: unknown ExplanationKind 'sharpness': use {string.Join(", ", InSitu.Common.EnumNames.All<ExplanationKind>())}",
+            CliRunner.Fails(1, CliRunner.Run("explain", run, images, "--method", "sharpness", "--out", Path.Combine(dir, "x"))));
+        (code, _, _) = CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--masked", "--stages", "7-12", "--out", Path.Combine(dir, "gem"));
         Assert.Equal(0, code);
         foreach (var f in new[] { "gem.png", "gem-masked.png", "gems.json" }) Assert.True(File.Exists(Path.Combine(dir, "gem", f)), f);
-        (code, _) = CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--stages", "2-9", "--out", Path.Combine(dir, "gem2"));
-        Assert.Equal(1, code);
+        Assert.Equal("error: --stages takes a range of precise stages such as 7-12 (within 4-17)",
+            CliRunner.Fails(1, CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--stages", "2-9",
+                "--out", Path.Combine(dir, "gem2"))));
 
         // an image of another shape (a raw photo) is refused, not squashed
         var square = Path.Combine(dir, "square");
         Directory.CreateDirectory(square);
         using (var t = Tensor.FromArray(new byte[64 * 64 * 3], 64, 64, 3)) ImageIO.Write(Path.Combine(square, "raw.png"), t);
-        (code, _) = CliRunner.Run("stage", "predict", run, square, "--out", Path.Combine(dir, "square.csv"));
-        Assert.Equal(1, code);
+        Assert.Equal($"error: image '{Path.Combine(square, "raw.png")}' is 64x64 but the model takes 80x32 " +
+            "(another shape, not just another size); straighten and crop raw photos with `insitu data standardize` first",
+            CliRunner.Fails(1, CliRunner.Run("stage", "predict", run, square, "--out", Path.Combine(dir, "square.csv"))));
         Assert.False(File.Exists(Path.Combine(dir, "square.csv")));
         Assert.False(File.Exists(Path.Combine(dir, "square.csv.tmp")));
 
         // a checkpoint that does not fit the architecture named in model.json
         var info = Path.Combine(run, "model.json");
         File.WriteAllText(info, File.ReadAllText(info).Replace("\"base_width\": 4", "\"base_width\": 8"));
-        (code, _) = CliRunner.Run("stage", "evaluate", run, Path.Combine(dir, "data", "manifest.csv"));
-        Assert.Equal(1, code);
-        (code, _) = CliRunner.Run("stage", "evaluate", Path.Combine(dir, "nowhere"), Path.Combine(dir, "data", "manifest.csv"));
-        Assert.Equal(1, code);
+        Assert.Equal($"error: the checkpoint '{Path.Combine(run, "model.pt")}' does not fit a paper network of width 8 for 32x80 images: " +
+            "size mismatch for 'conv1.weight': the checkpoint has shape [4, 1, 3, 3], this model has [8, 1, 3, 3]. " +
+            "Was it saved from another architecture or configuration?",
+            CliRunner.Fails(1, CliRunner.Run("stage", "evaluate", run, Path.Combine(dir, "data", "manifest.csv"))));
+        Assert.Equal($"error: '{Path.Combine(dir, "nowhere")}' is not a trained stage model (no model.json); " +
+            "train one with `insitu stage train`, or pass a seed-N/METHOD.model.json of a comparison",
+            CliRunner.Fails(1,
+                CliRunner.Run("stage", "evaluate", Path.Combine(dir, "nowhere"), Path.Combine(dir, "data", "manifest.csv"))));
     }
 }
