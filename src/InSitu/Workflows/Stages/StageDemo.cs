@@ -12,6 +12,9 @@ public sealed record StageDemo(int PerStage = 40, int CoarseFactor = 10, int See
 {
     public Manifest Simulate(BdgpLabelTables tables, string folder, Action<int>? progress = null)
     {
+        // an interrupted earlier run may have left a manifest that no longer matches the images: it goes first, and
+        // the new one is written only once every image exists
+        if (File.Exists(Path.Combine(folder, "manifest.csv"))) File.Delete(Path.Combine(folder, "manifest.csv"));
         int fine = PerStage * PreciseStage.Count, coarse = fine * CoarseFactor;
         var options = new SynthOptions(coarse, Seed);
         var coarsePlan = DatasetSimulator.Plan(tables, options);
