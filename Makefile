@@ -18,9 +18,13 @@ bench-data: setup
 	dotnet bench/InSitu.Bench/bin/Release/net10.0/InSitu.Bench.dll loader
 	dotnet bench/InSitu.Bench/bin/Release/net10.0/InSitu.Bench.dll synth-difficulty
 
-# Regenerates the PyTorch parity fixtures (needs Debian's python3-torch, installed by setup).
+# Regenerates the reference fixtures: PyTorch parity (python3-torch, installed by setup) and scikit-learn metrics
+# (python3-sklearn, installed here when missing; tests read the committed JSON and never need it).
 fixtures: setup
 	/usr/bin/python3 tests/fixtures/make_fixtures.py
+	dpkg-query -W -f='$${Status}' python3-sklearn 2>/dev/null | grep -q "install ok installed" || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-sklearn)
+	/usr/bin/python3 tests/fixtures/make_sklearn_fixtures.py
 
 clean:
 	rm -rf native/build src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj
