@@ -41,10 +41,12 @@ static class ExplainBench
         var seconds = Enum.GetValues<AttributionMethod>().Select(EnumNames.Name).ToDictionary(m => m, m => Median(times[m]));
         var parts = new List<string>
         {
-            FormattableString.Invariant($"\"preset\": \"{opts.GetValueOrDefault("preset", "demo")}\", \"images\": {n}, \"size\": \"{config.Height}x{config.Width}\", \"threads\": {TorchRuntime.Threads}"),
+            FormattableString.Invariant($"\"preset\": \"{opts.GetValueOrDefault("preset", "demo")}\", \"images\": {n}, \"size\": ") +
+                FormattableString.Invariant($"\"{config.Height}x{config.Width}\", \"threads\": {TorchRuntime.Threads}"),
             FormattableString.Invariant($"\"inference_seconds\": {inference:F2}"),
         };
-        parts.AddRange(seconds.Select(kv => FormattableString.Invariant($"\"{kv.Key}_seconds\": {kv.Value:F2}, \"{kv.Key}_over_inference\": {kv.Value / inference:F2}")));
+        parts.AddRange(seconds.Select(kv =>
+            FormattableString.Invariant($"\"{kv.Key}_seconds\": {kv.Value:F2}, \"{kv.Key}_over_inference\": {kv.Value / inference:F2}")));
         var json = "{" + string.Join(", ", parts) + "}";
         var outFile = opts.GetValueOrDefault("out", "bench/results/explain.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);

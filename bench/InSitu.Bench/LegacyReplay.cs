@@ -60,7 +60,8 @@ static class LegacyReplay
         using var net = new ResNet(config.Network(PreciseStage.Count));
         var task = new ClassificationTask(net, new TensorBatchSource(valX, valY, training.BatchSize, shuffle: false));
         var run = Path.Combine(Path.GetTempPath(), $"insitu-legacy-replay-{Environment.ProcessId}");
-        var curve = new Trainer<ImageBatch>(task, new WholeBatchFlips(trainX, trainY, training), training, new RunDirectory(run)).Fit(resume: false);
+        var curve = new Trainer<ImageBatch>(task, new WholeBatchFlips(trainX, trainY, training), training, new RunDirectory(run))
+            .Fit(resume: false);
         Directory.Delete(run, recursive: true);
         var evaluation = StageEvaluation.Of(Inference.Classify(net, testX), data.TestTruth);
         new RunDirectory(Path.GetDirectoryName(Path.GetFullPath(opts["out"]))!).WriteJson(Path.GetFileName(opts["out"]), new
@@ -71,7 +72,8 @@ static class LegacyReplay
             train_loss = curve.Select(e => e.TrainLoss),
             validation_accuracy = curve.Select(e => e.Selection),
         });
-        Console.WriteLine(FormattableString.Invariant($"mean per-stage accuracy {100 * evaluation.MeanPerStageAccuracy:F2}% -> {opts["out"]}"));
+        Console.WriteLine(FormattableString.Invariant(
+            $"mean per-stage accuracy {100 * evaluation.MeanPerStageAccuracy:F2}% -> {opts["out"]}"));
         return 0;
     }
 }

@@ -59,8 +59,10 @@ static class LoaderBench
             }
             double trainIps = trained / trainSeconds;
             var json = string.Create(CultureInfo.InvariantCulture,
-                $"{{\"images\": {n}, \"size\": \"1x128x320\", \"batch\": 16, \"threads\": {TorchRuntime.Threads}, \"cores\": {Environment.ProcessorCount}, " +
-                $"\"loader_images_per_s\": {loaderIps:F1}, \"paper_resnet_training_images_per_s\": {trainIps:F2}, \"loader_over_training\": {loaderIps / trainIps:F1}}}");
+                $"{{\"images\": {n}, \"size\": \"1x128x320\", \"batch\": 16, \"threads\": {TorchRuntime.Threads}, \"cores\": " +
+                $"{Environment.ProcessorCount}, " +
+                $"\"loader_images_per_s\": {loaderIps:F1}, \"paper_resnet_training_images_per_s\": {trainIps:F2}, " +
+                $"\"loader_over_training\": {loaderIps / trainIps:F1}}}");
             var outFile = opts.GetValueOrDefault("out", "bench/results/loader.json");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
             File.WriteAllText(outFile, json + "\n");

@@ -93,5 +93,6 @@ else
 }
 double ips = batch * iters / seconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"runtime\": \"insitu\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, \"threads\": {TorchRuntime.Threads}, \"seconds\": {seconds:F3}, \"max_rel_logit_deviation\": {maxDeviation:E2}}}"));
+    $"{{\"runtime\": \"insitu\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, \"threads\": {TorchRuntime.Threads}, " +
+    $"\"seconds\": {seconds:F3}, \"max_rel_logit_deviation\": {maxDeviation:E2}}}"));
 return 0;

@@ -31,7 +31,8 @@ static class StageExport
         Add("test", data.Test, StageData.FineLabel);
         Add("coarse", data.Coarse!, StageData.RangeLabel);
         Serialization.Save(tensors, opts["out"]);
-        Console.WriteLine($"exported train {data.Train.Count}, val {data.Val.Count}, test {data.Test.Count}, coarse {data.Coarse!.Count} -> {opts["out"]}");
+        Console.WriteLine($"exported train {data.Train.Count}, val {data.Val.Count}, test {data.Test.Count}, coarse " +
+            $"{data.Coarse!.Count} -> {opts["out"]}");
         foreach (var (_, t) in tensors) t.Dispose();
         return 0;
     }

@@ -26,13 +26,15 @@ static class SynthDifficulty
             .Select((p, i) => (p, train: i < perStageTrain))).ToList();
         var watch = Stopwatch.StartNew();
         var pixels = new float[chosen.Count][];
-        Parallel.For(0, chosen.Count, i => pixels[i] = GrayHalf(DatasetSimulator.RenderStandard(chosen[i].p, options), options.Width, options.Height));
+        Parallel.For(0, chosen.Count,
+            i => pixels[i] = GrayHalf(DatasetSimulator.RenderStandard(chosen[i].p, options), options.Width, options.Height));
         Console.Error.WriteLine($"rendered {chosen.Count} images in {watch.Elapsed.TotalSeconds:F1} s");
         (Tensor x, Tensor y) Stack(bool train)
         {
             var items = chosen.Select((c, i) => (c, i)).Where(t => t.c.train == train).ToList();
             var data = items.SelectMany(t => pixels[t.i]).Select(v => (v - 0.5f) / 0.25f).ToArray();
-            return (Tensor.FromArray(data, items.Count, 1, 64, 160), Tensor.FromArray(items.Select(t => (long)(t.c.p.Stage - 4)).ToArray(), items.Count));
+            return (Tensor.FromArray(data, items.Count, 1, 64, 160),
+                Tensor.FromArray(items.Select(t => (long)(t.c.p.Stage - 4)).ToArray(), items.Count));
         }
         var (xTrain, yTrain) = Stack(true);
         var (xTest, yTest) = Stack(false);
@@ -50,7 +52,8 @@ static class SynthDifficulty
         };
         var runDir = Path.Combine(Path.GetTempPath(), $"insitu-synth-difficulty-{Environment.ProcessId}");
         var task = new ClassificationTask(net, new TensorBatchSource(xTest, yTest, 64, shuffle: false));
-        var trainer = new Trainer<ImageBatch>(task, new TensorBatchSource(xTrain, yTrain, config.BatchSize, seed: seed), config, new RunDirectory(runDir));
+        var trainer = new Trainer<ImageBatch>(task, new TensorBatchSource(xTrain, yTrain, config.BatchSize, seed: seed), config,
+            new RunDirectory(runDir));
         watch.Restart();
         var metrics = trainer.Fit(resume: false);
         Directory.Delete(runDir, true);
@@ -58,10 +61,13 @@ static class SynthDifficulty
         var outFile = opts.GetValueOrDefault("out", "bench/results/synth_difficulty.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
         var json = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"model\": \"paper ResNet width 16, grey 64x160\", \"train_per_stage\": {perStageTrain}, \"test_per_stage\": {perStageTest}, " +
-            $"\"epochs\": {epochs}, \"seed\": {seed}, \"jitter\": {options.DevelopmentalJitter}, \"final_test_accuracy\": {last:F4}, \"best_epoch_test_accuracy\": {best:F4}, " +
+            $"{{\"model\": \"paper ResNet width 16, grey 64x160\", \"train_per_stage\": {perStageTrain}, " +
+            $"\"test_per_stage\": {perStageTest}, " +
+            $"\"epochs\": {epochs}, \"seed\": {seed}, \"jitter\": {options.DevelopmentalJitter}, \"final_test_accuracy\": {last:F4}, " +
+            $"\"best_epoch_test_accuracy\": {best:F4}, " +
             $"\"train_accuracy\": {metrics[^1].TrainAccuracy:F4}, \"train_seconds\": {watch.Elapsed.TotalSeconds:F0}, " +
-            $"\"per_epoch_test_accuracy\": [{string.Join(", ", metrics.Select(m => m.Selection.ToString("F4", CultureInfo.InvariantCulture)))}]}}");
+            $"\"per_epoch_test_accuracy\": " +
+            $"[{string.Join(", ", metrics.Select(m => m.Selection.ToString("F4", CultureInfo.InvariantCulture)))}]}}");
         File.WriteAllText(outFile, json + "\n");
         Console.WriteLine(json);
         return 0;

@@ -22,7 +22,10 @@ public static class Cli
         var root = new RootCommand("InSitu: train and explain deep models on microscopy images with few precise labels.");
         // Our --version reports the engine too, not just the assembly version.
         foreach (var v in root.Options.OfType<VersionOption>().ToList()) root.Options.Remove(v);
-        var version = new Option<bool>("--version") { Description = "Show InSitu's version, the libtorch version, the device and the thread count" };
+        var version = new Option<bool>("--version")
+        {
+            Description = "Show InSitu's version, the libtorch version, the device and the thread count"
+        };
         root.Options.Add(version);
         root.SetAction(pr => pr.GetValue(version) ? PrintVersion() : root.Parse("--help").Invoke());
         root.Subcommands.Add(StageCommands.Demo());
@@ -146,7 +149,9 @@ public static class Cli
         var device = TorchRuntime.DefaultDevice;
         Console.WriteLine($"InSitu {Version}");
         Console.WriteLine($"libtorch {torch}, OpenCV {opencv}");
-        Console.WriteLine($"device: {device}{(device.Type == DeviceType.CPU ? (TorchRuntime.CpuHasBFloat16 ? " (bf16 capable)" : "") : $" ({TorchRuntime.CudaDeviceCount} GPU(s))")}");
+        Console.WriteLine($"device: {device}{(device.Type == DeviceType.CPU
+            ? (TorchRuntime.CpuHasBFloat16 ? " (bf16 capable)" : "")
+            : $" ({TorchRuntime.CudaDeviceCount} GPU(s))")}");
         Console.WriteLine($"threads: {TorchRuntime.Threads}");
         return 0;
     }

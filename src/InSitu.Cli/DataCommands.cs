@@ -19,12 +19,23 @@ public static class DataCommands
 
     private static Command Import()
     {
-        var cmd = new Command("import", "Build a manifest from a class-per-folder tree (ROOT/CLASS/image files), or with --bdgp from the BDGP tables and a folder of their images");
-        var root = new Argument<string>("root") { Description = "Folder with one subfolder of images per class (with --bdgp: the folder holding the tables' images)" };
+        var cmd = new Command("import",
+            "Build a manifest from a class-per-folder tree (ROOT/CLASS/image files), or with --bdgp from the BDGP tables and a " +
+            "folder of their images");
+        var root = new Argument<string>("root")
+        {
+            Description = "Folder with one subfolder of images per class (with --bdgp: the folder holding the tables' images)"
+        };
         var output = new Option<string>("--out") { Description = "Manifest file to write", Required = true };
         var bdgp = new Option<string?>("--bdgp") { Description = "Folder with standard_images.csv and standard_annotations.csv" };
-        var flyexpress = new Option<string?>("--flyexpress") { Description = "Bag CSV of the FlyExpress challenge form (gene_stage,labels,imgs)" };
-        var vocabulary = new Option<string?>("--terms") { Description = "With --flyexpress: text file of CV terms, one per line, for numeric labels (line 1 = label 0)" };
+        var flyexpress = new Option<string?>("--flyexpress")
+        {
+            Description = "Bag CSV of the FlyExpress challenge form (gene_stage,labels,imgs)"
+        };
+        var vocabulary = new Option<string?>("--terms")
+        {
+            Description = "With --flyexpress: text file of CV terms, one per line, for numeric labels (line 1 = label 0)"
+        };
         var strict = StrictOption();
         cmd.Arguments.Add(root);
         cmd.Options.Add(output);
@@ -40,7 +51,9 @@ public static class DataCommands
                 var f = FlyExpressBagImporter.Import(bagCsv, pr.GetValue(root)!, Path.GetDirectoryName(outFile)!, pr.GetValue(vocabulary));
                 f.Manifest.Save(outFile);
                 AnsiConsole.MarkupLine($"imported {f.Manifest.Rows.Count} of {f.ImagesInTable} images in {f.Bags} bags; " +
-                    $"{f.Missing} not found in the folder{(f.Missing > 0 ? $" (e.g. {Markup.Escape(string.Join(", ", f.MissingExamples))})" : "")} -> {Markup.Escape(outFile)}");
+                    $"{f.Missing} not found in the " +
+                    $"folder{(f.Missing > 0 ? $" (e.g. {Markup.Escape(string.Join(", ", f.MissingExamples))})" : "")} -> " +
+                    $"{Markup.Escape(outFile)}");
                 return 0;
             }
             if (pr.GetValue(bdgp) is { } tables)
@@ -49,7 +62,9 @@ public static class DataCommands
                     pr.GetValue(root)!, Path.GetDirectoryName(outFile)!);
                 b.Manifest.Save(outFile);
                 AnsiConsole.MarkupLine($"imported {b.Manifest.Rows.Count} of {b.ImagesInTables} images named in the tables; " +
-                    $"{b.Missing} not found in the folder{(b.Missing > 0 ? $" (e.g. {Markup.Escape(string.Join(", ", b.MissingExamples))})" : "")} -> {Markup.Escape(outFile)}");
+                    $"{b.Missing} not found in the " +
+                    $"folder{(b.Missing > 0 ? $" (e.g. {Markup.Escape(string.Join(", ", b.MissingExamples))})" : "")} -> " +
+                    $"{Markup.Escape(outFile)}");
                 return 0;
             }
             var result = ImageFolderImporter.Import(pr.GetValue(root)!, Path.GetDirectoryName(outFile)!);
@@ -123,7 +138,11 @@ public static class DataCommands
         var cmd = new Command("split", "Assign train/val/test: seeded, stratified by stage (or range, or label), grouped by gene");
         var manifest = new Argument<string>("manifest") { Description = "Manifest CSV" };
         var output = new Option<string>("--out") { Description = "Manifest to write (default: overwrite the input)" };
-        var fractions = new Option<string>("--fractions") { Description = "train,val,test fractions", DefaultValueFactory = _ => "0.7,0.1,0.2" };
+        var fractions = new Option<string>("--fractions")
+        {
+            Description = "train,val,test fractions",
+            DefaultValueFactory = _ => "0.7,0.1,0.2"
+        };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
         cmd.Arguments.Add(manifest);
         cmd.Options.Add(output);
@@ -133,13 +152,15 @@ public static class DataCommands
         {
             var parts = pr.GetValue(fractions)!.Split(',').Select(p => double.TryParse(p, System.Globalization.NumberStyles.Float,
                 System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
-            if (parts.Length != 3 || parts.Any(double.IsNaN)) throw new ArgumentException("--fractions takes three numbers, e.g. 0.7,0.1,0.2");
+            if (parts.Length != 3 || parts.Any(double.IsNaN))
+                throw new ArgumentException("--fractions takes three numbers, e.g. 0.7,0.1,0.2");
             var input = pr.GetValue(manifest)!;
             var result = SplitMaker.Split(Manifest.Load(input), parts[0], parts[1], parts[2], pr.GetValue(seed));
             var outFile = pr.GetValue(output) ?? input;
             result.Save(outFile);
             var counts = result.Rows.GroupBy(r => r.Split).ToDictionary(g => g.Key!, g => g.Count());
-            AnsiConsole.MarkupLine($"train {counts.GetValueOrDefault("train")}, val {counts.GetValueOrDefault("val")}, test {counts.GetValueOrDefault("test")} -> {Markup.Escape(outFile)}");
+            AnsiConsole.MarkupLine($"train {counts.GetValueOrDefault("train")}, val {counts.GetValueOrDefault("val")}, test " +
+                $"{counts.GetValueOrDefault("test")} -> {Markup.Escape(outFile)}");
             return 0;
         });
         return cmd;
@@ -147,7 +168,9 @@ public static class DataCommands
 
     private static Command Standardize()
     {
-        var cmd = new Command("standardize", "Straighten raw lateral-view photos into BDGP-style standard images: find the embryo, cut away touching neighbours, turn its axis horizontal, crop, scale and pad");
+        var cmd = new Command("standardize",
+            "Straighten raw lateral-view photos into BDGP-style standard images: find the embryo, cut away touching neighbours, turn its " +
+            "axis horizontal, crop, scale and pad");
         var input = new Argument<string>("input") { Description = "Manifest CSV or folder of raw photos" };
         var output = new Option<string>("--out") { Description = "Folder for images/, manifest.csv and failures.csv", Required = true };
         var width = new Option<int>("--width") { Description = "Output width", DefaultValueFactory = _ => 320 };
@@ -166,11 +189,13 @@ public static class DataCommands
             var dir = Path.GetFullPath(pr.GetValue(output)!);
             Data.StandardizeJob.Result? result = null;
             AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                    new RemainingTimeColumn(), new SpinnerColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("standardizing");
-                    result = Data.StandardizeJob.Run(pr.GetValue(input)!, dir, standardizer, (done, total) => { task.MaxValue = total; task.Value = done; });
+                    result = Data.StandardizeJob.Run(pr.GetValue(input)!, dir, standardizer,
+                        (done, total) => { task.MaxValue = total; task.Value = done; });
                 });
             var failures = Path.Combine(dir, "failures.csv");
             if (result!.Standardized == 0)

@@ -11,8 +11,15 @@ namespace InSitu.Cli;
 /// <summary>`insitu stage train|evaluate|predict|compare` and `insitu demo`: precise stage prediction.</summary>
 public static class StageCommands
 {
-    private static readonly Option<string?> ConfigOption = new("--config") { Description = "JSON file overriding settings, e.g. {\"fine\": {\"epochs\": 20}} (the resolved config is saved as config.json)" };
-    private static readonly Option<string> PresetOption = new("--preset") { Description = "Base settings: paper (the paper's schedule, 128x320) or demo (32x80, width 16, minutes on 2 cores)", DefaultValueFactory = _ => "paper" };
+    private static readonly Option<string?> ConfigOption = new("--config")
+    {
+        Description = "JSON file overriding settings, e.g. {\"fine\": {\"epochs\": 20}} (the resolved config is saved as config.json)"
+    };
+    private static readonly Option<string> PresetOption = new("--preset")
+    {
+        Description = "Base settings: paper (the paper's schedule, 128x320) or demo (32x80, width 16, minutes on 2 cores)",
+        DefaultValueFactory = _ => "paper"
+    };
 
     public static Command Build()
     {
@@ -40,16 +47,34 @@ public static class StageCommands
     private static Command Compare(bool single)
     {
         var cmd = single
-            ? new Command("train", "Train one method (gabor, plain, data, data+feature) and write its run directory with the model and its test evaluation")
-            : new Command("compare", "Run gabor, plain, data and data+feature on one dataset over N seeds: comparison.json/.md and report.html");
-        var manifest = new Argument<string>("manifest") { Description = "Manifest CSV: images with 'stage' are the fine set, images with only 'range' the coarse set" };
+            ? new Command("train",
+                "Train one method (gabor, plain, data, data+feature) and write its run directory with the model and its test evaluation")
+            : new Command("compare",
+                "Run gabor, plain, data and data+feature on one dataset over N seeds: comparison.json/.md and report.html");
+        var manifest = new Argument<string>("manifest")
+        {
+            Description = "Manifest CSV: images with 'stage' are the fine set, images with only 'range' the coarse set"
+        };
         var output = new Option<string>("--out") { Description = "Run directory", Required = true };
-        var method = new Option<string>("--method") { Description = string.Join(", ", StageMethods.Names), DefaultValueFactory = _ => StageMethods.DataFeature.Name };
-        var methods = new Option<string>("--methods") { Description = "Comma-separated methods", DefaultValueFactory = _ => string.Join(",", StageMethods.Names) };
-        var seeds = new Option<int>("--seeds") { Description = "Repeat with seeds 1..N and report mean ± std", DefaultValueFactory = _ => 1 };
+        var method = new Option<string>("--method")
+        {
+            Description = string.Join(", ", StageMethods.Names),
+            DefaultValueFactory = _ => StageMethods.DataFeature.Name
+        };
+        var methods = new Option<string>("--methods")
+        {
+            Description = "Comma-separated methods",
+            DefaultValueFactory = _ => string.Join(",", StageMethods.Names)
+        };
+        var seeds = new Option<int>("--seeds")
+        {
+            Description = "Repeat with seeds 1..N and report mean ± std",
+            DefaultValueFactory = _ => 1
+        };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from its checkpoints" };
         cmd.Arguments.Add(manifest);
-        foreach (var o in single ? new Option[] { output, method, ConfigOption, PresetOption, resume } : new Option[] { output, methods, seeds, ConfigOption, PresetOption, resume })
+        foreach (var o in single ? new Option[] { output, method, ConfigOption, PresetOption, resume }
+            : new Option[] { output, methods, seeds, ConfigOption, PresetOption, resume })
             cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
@@ -60,8 +85,10 @@ public static class StageCommands
                 var chosen = StageMethods.Find(pr.GetValue(method)!);
                 var data = Manifest.Load(pr.GetValue(manifest)!);
                 StageEvaluation? evaluation = null;
-                WithProgress(progress => evaluation = StageTraining.Train(data, config, chosen, outDir, pr.GetValue(resume), progress).evaluation);
-                Console.WriteLine($"{chosen}: mean per-stage accuracy {100 * evaluation!.MeanPerStageAccuracy:F2}% on the test split; run: {outDir}");
+                WithProgress(progress =>
+                    evaluation = StageTraining.Train(data, config, chosen, outDir, pr.GetValue(resume), progress).evaluation);
+                Console.WriteLine($"{chosen}: mean per-stage accuracy {100 * evaluation!.MeanPerStageAccuracy:F2}% on the " +
+                    $"test split; run: {outDir}");
                 return 0;
             }
             var list = StageMethods.Parse(pr.GetValue(methods)!);
@@ -75,7 +102,8 @@ public static class StageCommands
     /// <summary>Runs <paramref name="work"/> under a progress display fed by its training progress.</summary>
     private static void WithProgress(Action<StageProgress> work) =>
         AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 ProgressTask? task = null;
@@ -95,7 +123,8 @@ public static class StageCommands
                 task?.StopTask();
             });
 
-    internal static List<StageComparison.MethodSummary> RunComparison(Manifest manifest, StageConfig config, IReadOnlyList<StageMethod> methods, int seeds,
+    internal static List<StageComparison.MethodSummary> RunComparison(Manifest manifest, StageConfig config,
+        IReadOnlyList<StageMethod> methods, int seeds,
         string outDir, bool resume)
     {
         var comparison = new StageComparison { Log = m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]") };
@@ -112,7 +141,8 @@ public static class StageCommands
 
     private static Command Evaluate()
     {
-        var cmd = new Command("evaluate", "Evaluate a trained model on the precisely staged images of a manifest (its test split, if it has one)");
+        var cmd = new Command("evaluate",
+            "Evaluate a trained model on the precisely staged images of a manifest (its test split, if it has one)");
         var run = new Argument<string>("run") { Description = "Run directory of `insitu stage train`" };
         var manifest = new Argument<string>("manifest") { Description = "Manifest with 'stage' labels" };
         cmd.Arguments.Add(run);
@@ -120,7 +150,8 @@ public static class StageCommands
         cmd.SetAction(pr =>
         {
             var eval = StageEvaluator.Evaluate(pr.GetValue(run)!, pr.GetValue(manifest)!);
-            var t = new Table().AddColumn("stage").AddColumn(new TableColumn("accuracy").RightAligned()).AddColumn(new TableColumn("images").RightAligned());
+            var t = new Table().AddColumn("stage").AddColumn(new TableColumn("accuracy").RightAligned())
+                .AddColumn(new TableColumn("images").RightAligned());
             foreach (var stage in PreciseStage.All)
             {
                 int i = stage.Class;
@@ -137,7 +168,8 @@ public static class StageCommands
 
     private static Command Predict()
     {
-        var cmd = new Command("predict", "Predict stages for a folder or manifest of any size, streaming to a CSV (path, stage, range, probabilities)");
+        var cmd = new Command("predict",
+            "Predict stages for a folder or manifest of any size, streaming to a CSV (path, stage, range, probabilities)");
         var run = new Argument<string>("run") { Description = "Run directory of `insitu stage train`" };
         var input = new Argument<string>("input") { Description = "Folder of images or manifest CSV" };
         var output = new Option<string>("--out")
@@ -165,18 +197,32 @@ public static class StageCommands
     /// <summary>`insitu demo`: simulate a BDGP-like dataset and compare the four methods over 3 seeds.</summary>
     public static Command Demo()
     {
-        var cmd = new Command("demo", "Simulate a BDGP-like dataset (coarse set 10x the fine set) and compare gabor, plain, data and data+feature over 3 seeds; writes runs/demo/report.html");
+        var cmd = new Command("demo",
+            "Simulate a BDGP-like dataset (coarse set 10x the fine set) and compare gabor, plain, data and data+feature over 3 seeds; " +
+            "writes runs/demo/report.html");
         var outDir = new Option<string>("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/demo" };
         var seeds = new Option<int>("--seeds") { Description = "Seeds", DefaultValueFactory = _ => 3 };
-        var perStage = new Option<int>("--per-stage") { Description = "Precisely labelled images per stage 4..17", DefaultValueFactory = _ => 40 };
-        var factor = new Option<int>("--coarse-factor") { Description = "Range-labelled images per precisely labelled one", DefaultValueFactory = _ => 10 };
-        var tables = new Option<string?>("--tables") { Description = "BDGP label tables folder (default: $INSITU_BDGP_TABLES or ../shared/data/bdgp-annotations)" };
+        var perStage = new Option<int>("--per-stage")
+        {
+            Description = "Precisely labelled images per stage 4..17",
+            DefaultValueFactory = _ => 40
+        };
+        var factor = new Option<int>("--coarse-factor")
+        {
+            Description = "Range-labelled images per precisely labelled one",
+            DefaultValueFactory = _ => 10
+        };
+        var tables = new Option<string?>("--tables")
+        {
+            Description = "BDGP label tables folder (default: $INSITU_BDGP_TABLES or ../shared/data/bdgp-annotations)"
+        };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted demo" };
         foreach (var o in new Option[] { outDir, seeds, perStage, factor, tables, resume, ConfigOption }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             if (pr.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1");
-            if (pr.GetValue(perStage) < 6) throw new ArgumentException("--per-stage must be at least 6 (train, validation and test need images of every stage)");
+            if (pr.GetValue(perStage) < 6)
+                throw new ArgumentException("--per-stage must be at least 6 (train, validation and test need images of every stage)");
             if (pr.GetValue(factor) < 1) throw new ArgumentException("--coarse-factor must be at least 1");
             // every argument is checked before the first image is simulated: a bad --config must not cost the simulation
             var config = pr.GetValue(ConfigOption) is { } file ? StageConfig.Load(file, StageConfig.Demo) : StageConfig.Demo;
@@ -184,7 +230,8 @@ public static class StageCommands
             var dir = Path.GetFullPath(pr.GetValue(outDir)!);
             var demo = new StageDemo(pr.GetValue(perStage), pr.GetValue(factor));
             Manifest? manifest = null;
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn()).Start(ctx =>
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn()).Start(ctx =>
             {
                 var task = ctx.AddTask("simulating the dataset", maxValue: demo.Images);
                 manifest = demo.Simulate(labels, Path.Combine(dir, "data"), n => task.Value = n);

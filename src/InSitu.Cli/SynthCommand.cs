@@ -10,20 +10,43 @@ public static class SynthCommand
 {
     public static Command Build()
     {
-        var cmd = new Command("synth", "Simulate BDGP-like lateral-view ISH images with precise stage, range, gene, CV terms and bag for each image");
+        var cmd = new Command("synth",
+            "Simulate BDGP-like lateral-view ISH images with precise stage, range, gene, CV terms and bag for each image");
         var outDir = new Option<string>("--out") { Description = "Folder to write images/ and manifest.csv into", Required = true };
-        var preset = new Option<string>("--preset") { Description = $"Size preset: {string.Join(", ", SynthOptions.Presets.Select(p => $"{p.Key} ({p.Value} images)"))}", DefaultValueFactory = _ => "bdgp-small" };
+        var preset = new Option<string>("--preset")
+        {
+            Description = $"Size preset: {string.Join(", ", SynthOptions.Presets.Select(p => $"{p.Key} ({p.Value} images)"))}",
+            DefaultValueFactory = _ => "bdgp-small"
+        };
         var count = new Option<int?>("--images") { Description = "Number of images (overrides the preset's)" };
-        var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same dataset", DefaultValueFactory = _ => 1 };
-        var raw = new Option<bool>("--raw") { Description = "Raw microscope frames (1520x1080, embryo at a random angle, sometimes a touching neighbour) for testing `insitu data standardize`" };
-        var jitter = new Option<float>("--jitter") { Description = "Developmental jitter (stages): how far an embryo's morphology may run ahead of or behind its labelled time", DefaultValueFactory = _ => 0.12f };
-        var tables = new Option<string?>("--tables") { Description = "Folder with the BDGP label tables (default: $INSITU_BDGP_TABLES or ../shared/data/bdgp-annotations)" };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Random seed: the same seed gives the same dataset",
+            DefaultValueFactory = _ => 1
+        };
+        var raw = new Option<bool>("--raw")
+        {
+            Description =
+                "Raw microscope frames (1520x1080, embryo at a random angle, sometimes a touching neighbour) for testing " +
+                "`insitu data standardize`"
+        };
+        var jitter = new Option<float>("--jitter")
+        {
+            Description = "Developmental jitter (stages): how far an embryo's morphology may run ahead of or behind its labelled time",
+            DefaultValueFactory = _ => 0.12f
+        };
+        var tables = new Option<string?>("--tables")
+        {
+            Description = "Folder with the BDGP label tables (default: $INSITU_BDGP_TABLES or ../shared/data/bdgp-annotations)"
+        };
         var grid = new Option<bool>("--grid") { Description = "Also write grid.png: three examples of every stage" };
         foreach (var o in new Option[] { outDir, preset, count, seed, raw, jitter, tables, grid }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             var labels = BdgpLabelTables.LoadOrFind(pr.GetValue(tables));
-            var options = SynthOptions.FromPreset(pr.GetValue(preset)!, pr.GetValue(seed), pr.GetValue(raw)) with { DevelopmentalJitter = pr.GetValue(jitter) };
+            var options = SynthOptions.FromPreset(pr.GetValue(preset)!, pr.GetValue(seed), pr.GetValue(raw))
+                with
+            { DevelopmentalJitter = pr.GetValue(jitter) };
             if (pr.GetValue(count) is { } n)
             {
                 if (n < 1) throw new ArgumentException("--images must be at least 1");
@@ -33,7 +56,8 @@ public static class SynthCommand
             var dir = Path.GetFullPath(pr.GetValue(outDir)!);
             DatasetSimulator.Result? result = null;
             AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                    new RemainingTimeColumn(), new SpinnerColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("simulating", maxValue: options.Images);
@@ -55,7 +79,8 @@ public static class SynthCommand
                 using var t = Tensor.FromArray(pixels, h, w, 3);
                 ImageIO.Write(Path.Combine(dir, "grid.png"), t);
             }
-            AnsiConsole.MarkupLine($"simulated {result.Images} images in {result.Seconds:F1} s ({result.Images / result.Seconds:F0} images/s) -> {Markup.Escape(result.ManifestPath)}");
+            AnsiConsole.MarkupLine($"simulated {result.Images} images in {result.Seconds:F1} s ({result.Images / result.Seconds:F0} " +
+                $"images/s) -> {Markup.Escape(result.ManifestPath)}");
             return 0;
         });
         return cmd;

@@ -85,7 +85,8 @@ public static class F
     public static Tensor Softplus(Tensor x, double beta = 1, double threshold = 20) =>
         new OpCall(softplus_).Tensor(x).Double(beta).Double(threshold).InvokeTensor();
     public static Tensor Silu(Tensor x) => new OpCall(silu_).Tensor(x).InvokeTensor();
-    public static Tensor Hardtanh(Tensor x, double min = -1, double max = 1) => new OpCall(hardtanh_).Tensor(x).Double(min).Double(max).InvokeTensor();
+    public static Tensor Hardtanh(Tensor x, double min = -1, double max = 1)
+        => new OpCall(hardtanh_).Tensor(x).Double(min).Double(max).InvokeTensor();
     public static Tensor Sigmoid(Tensor x) => x.Sigmoid();
     public static Tensor Tanh(Tensor x) => x.Tanh();
     public static Tensor Softmax(Tensor x, long dim) => x.Softmax(dim);
@@ -97,12 +98,14 @@ public static class F
         long ignoreIndex = -100, double labelSmoothing = 0)
     {
         if (target.DType != DType.Int64 && !target.DType.IsFloating())
-            throw new TorchException($"cross-entropy targets must be int64 class indices (or float probabilities), got {target.DType.Name()}");
+            throw new TorchException($"cross-entropy targets must be int64 class indices (or float probabilities), " +
+                $"got {target.DType.Name()}");
         return new OpCall(cross_entropy_).Tensor(logits).Tensor(target).Tensor(weight).Int((int)reduction).Int(ignoreIndex)
             .Double(labelSmoothing).InvokeTensor();
     }
 
-    public static Tensor NllLoss(Tensor logProbs, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean, long ignoreIndex = -100) =>
+    public static Tensor NllLoss(Tensor logProbs, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean,
+        long ignoreIndex = -100) =>
         new OpCall(nll_).Tensor(logProbs).Tensor(target).Tensor(weight).Int((int)reduction).Int(ignoreIndex).InvokeTensor();
 
     public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor target, Tensor? weight = null, Tensor? posWeight = null,
@@ -170,7 +173,8 @@ public static class F
     /// processed, padded outputs are zero and h/c are those of each sequence's last valid step.
     /// </summary>
     public static (Tensor output, Tensor h, Tensor c) LstmPacked(Tensor input, long[] lengths, Tensor h0, Tensor c0,
-        IReadOnlyList<Tensor> parameters, bool hasBiases, long numLayers, double dropout, bool training, bool bidirectional, bool batchFirst)
+        IReadOnlyList<Tensor> parameters, bool hasBiases, long numLayers, double dropout, bool training,
+            bool bidirectional, bool batchFirst)
     {
         long batch = input.Size(batchFirst ? 0 : 1), total = input.Size(batchFirst ? 1 : 0);
         if (lengths.Length != batch) throw new TorchException($"{lengths.Length} lengths given for a batch of {batch} sequences");

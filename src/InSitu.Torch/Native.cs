@@ -86,7 +86,9 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial void ist_tensor_free(IntPtr t);
     [LibraryImport(Lib)] internal static partial int ist_tensor_from_data(void* data, long* shape, int ndim, int dtype, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int ist_tensor_copy_to(IntPtr t, void* dst, long nbytes);
-    [LibraryImport(Lib)] internal static partial int ist_tensor_info(IntPtr t, out int dtype, out int ndim, long* shape, out int deviceType, out int deviceIndex);
+    [LibraryImport(Lib)]
+    internal static partial int ist_tensor_info(IntPtr t, out int dtype, out int ndim, long* shape,
+        out int deviceType, out int deviceIndex);
     [LibraryImport(Lib)] internal static partial int ist_tensor_requires_grad(IntPtr t, out int value);
     [LibraryImport(Lib)] internal static partial int ist_tensor_set_requires_grad(IntPtr t, int value);
     [LibraryImport(Lib)] internal static partial int ist_tensor_is_leaf(IntPtr t, out int value);
@@ -97,7 +99,9 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int ist_tensor_data_ptr(IntPtr t, out IntPtr ptr);
     [LibraryImport(Lib)] internal static partial int ist_tensor_clone_handle(IntPtr t, out IntPtr result);
 
-    [LibraryImport(Lib)] internal static partial int ist_backward(IntPtr* outputs, IntPtr* gradOutputs, int n, int retainGraph, int createGraph);
+    [LibraryImport(Lib)]
+    internal static partial int ist_backward(IntPtr* outputs, IntPtr* gradOutputs, int n,
+        int retainGraph, int createGraph);
     [LibraryImport(Lib)]
     internal static partial int ist_grad(IntPtr* outputs, IntPtr* gradOutputs, int nOutputs, IntPtr* inputs, int nInputs,
         int retainGraph, int createGraph, int allowUnused, IntPtr* results);
@@ -105,22 +109,36 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int ist_set_grad_enabled(int enabled);
     [LibraryImport(Lib)] internal static partial int ist_inference_mode_enter(out IntPtr guard);
     [LibraryImport(Lib)] internal static partial int ist_inference_mode_exit(IntPtr guard);
-    [LibraryImport(Lib)] internal static partial int ist_tensor_register_hook(IntPtr t, delegate* unmanaged<IntPtr, IntPtr, IntPtr> fn, IntPtr ctx, out long hookId);
+    [LibraryImport(Lib)]
+    internal static partial int ist_tensor_register_hook(IntPtr t, delegate* unmanaged<IntPtr, IntPtr, IntPtr> fn,
+        IntPtr ctx, out long hookId);
     [LibraryImport(Lib)] internal static partial int ist_tensor_remove_hook(IntPtr t, long hookId);
 
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int ist_op_find(string name, string overload, out IntPtr op);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int ist_op_find(string name,
+        string overload, out IntPtr op);
     [LibraryImport(Lib)] internal static partial int ist_op_schema(IntPtr op, byte* buf, int len);
-    [LibraryImport(Lib)] internal static partial int ist_op_call(IntPtr op, NativeArg* args, int nargs, NativeValue* outs, int maxOuts, out int nouts);
+    [LibraryImport(Lib)]
+    internal static partial int ist_op_call(IntPtr op, NativeArg* args, int nargs, NativeValue* outs,
+        int maxOuts, out int nouts);
 
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int ist_save_tensors(string path, IntPtr* names, IntPtr* tensors, int n);
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int ist_load_tensors(string path, out IntPtr dict);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int ist_save_tensors(string path,
+        IntPtr* names, IntPtr* tensors, int n);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int ist_load_tensors(string path,
+        out IntPtr dict);
     [LibraryImport(Lib)] internal static partial int ist_dict_size(IntPtr d, out int n);
     [LibraryImport(Lib)] internal static partial int ist_dict_key(IntPtr d, int i, byte* buf, int len);
     [LibraryImport(Lib)] internal static partial int ist_dict_value(IntPtr d, int i, out IntPtr t);
     [LibraryImport(Lib)] internal static partial void ist_dict_free(IntPtr d);
 
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int ist_image_read(string path, int mode, out IntPtr t);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int ist_image_read(string path, int mode,
+        out IntPtr t);
     [LibraryImport(Lib)] internal static partial int ist_image_decode(byte* data, long len, int mode, out IntPtr t);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int ist_image_write(string path, IntPtr t);
-    [LibraryImport(Lib)] internal static partial int ist_image_resize(IntPtr t, int height, int width, int interpolation, out IntPtr result);
+    [LibraryImport(Lib)]
+    internal static partial int ist_image_resize(IntPtr t, int height, int width,
+        int interpolation, out IntPtr result);
 }

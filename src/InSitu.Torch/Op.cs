@@ -241,7 +241,8 @@ public unsafe ref struct OpCall
                 ArgKind.None => "None",
                 ArgKind.IntList => "[" + string.Join(", ", new ReadOnlySpan<long>((void*)a.P, a.Len).ToArray()) + "]",
                 ArgKind.TensorList or ArgKind.OptTensorList => "[" + string.Join(", ",
-                    Enumerable.Range(0, a.Len).Select(j => ((IntPtr*)a.P)[j] == IntPtr.Zero ? "None" : DescribeTensor(((IntPtr*)a.P)[j]))) + "]",
+                    Enumerable.Range(0, a.Len).Select(j => ((IntPtr*)a.P)[j] == IntPtr.Zero ? "None" : DescribeTensor(((IntPtr*)a.P)[j]))) +
+                        "]",
                 _ => "…",
             });
         }

@@ -138,8 +138,10 @@ public partial class Tensor
     public Tensor Mean(long dim, bool keepDim = false) => Mean(new[] { dim }, keepDim);
     public Tensor Max() => C(max_).Tensor(this).InvokeTensor();
     public Tensor Min() => C(min_).Tensor(this).InvokeTensor();
-    public (Tensor values, Tensor indices) Max(long dim, bool keepDim = false) => Pair(C(max_dim).Tensor(this).Int(dim).Bool(keepDim).InvokeTensors());
-    public (Tensor values, Tensor indices) Min(long dim, bool keepDim = false) => Pair(C(min_dim).Tensor(this).Int(dim).Bool(keepDim).InvokeTensors());
+    public (Tensor values, Tensor indices) Max(long dim, bool keepDim = false)
+        => Pair(C(max_dim).Tensor(this).Int(dim).Bool(keepDim).InvokeTensors());
+    public (Tensor values, Tensor indices) Min(long dim, bool keepDim = false)
+        => Pair(C(min_dim).Tensor(this).Int(dim).Bool(keepDim).InvokeTensors());
     public Tensor ArgMax(long? dim = null, bool keepDim = false) => C(argmax_).Tensor(this).OptInt(dim).Bool(keepDim).InvokeTensor();
     public Tensor ArgMin(long? dim = null, bool keepDim = false) => C(argmin_).Tensor(this).OptInt(dim).Bool(keepDim).InvokeTensor();
     public Tensor Std(long[]? dims = null, bool unbiased = true, bool keepDim = false) =>
@@ -148,7 +150,8 @@ public partial class Tensor
         C(var_).Tensor(this).OptInts(dims).Int(unbiased ? 1 : 0).Bool(keepDim).InvokeTensor();
     public Tensor Prod() => C(prod_).Tensor(this).None().InvokeTensor();
     public Tensor Norm(double p = 2) => C(norm_all).Tensor(this).Double(p).InvokeTensor();
-    public Tensor Norm(long[] dims, double p = 2, bool keepDim = false) => C(norm_).Tensor(this).Double(p).Ints(dims).Bool(keepDim).InvokeTensor();
+    public Tensor Norm(long[] dims, double p = 2, bool keepDim = false)
+        => C(norm_).Tensor(this).Double(p).Ints(dims).Bool(keepDim).InvokeTensor();
     public Tensor LogSumExp(long[] dims, bool keepDim = false) => C(logsumexp_).Tensor(this).Ints(dims).Bool(keepDim).InvokeTensor();
     public Tensor Softmax(long dim) => C(softmax_).Tensor(this).Int(dim).None().InvokeTensor();
     public Tensor LogSoftmax(long dim) => C(log_softmax_).Tensor(this).Int(dim).None().InvokeTensor();
@@ -209,7 +212,8 @@ public partial class Tensor
     public Tensor Mm(Tensor other) => C(mm_).Tensor(this).Tensor(other).InvokeTensor();
     public Tensor Bmm(Tensor other) => C(bmm_).Tensor(this).Tensor(other).InvokeTensor();
     public Tensor Outer(Tensor other) => C(outer_).Tensor(this).Tensor(other).InvokeTensor();
-    public static Tensor Einsum(string equation, params Tensor[] operands) => C(einsum_).String(equation).Tensors(operands).None().InvokeTensor();
+    public static Tensor Einsum(string equation, params Tensor[] operands)
+        => C(einsum_).String(equation).Tensors(operands).None().InvokeTensor();
 
     // ---- random ----------------------------------------------------------------------------------------------
     public Tensor Bernoulli(double p) => C(bernoulli_p).Tensor(this).Double(p).None().InvokeTensor();
@@ -228,15 +232,39 @@ public partial class Tensor
     public Tensor Fill_(double value) { C(fill_i).Tensor(this).Double(value).InvokeInPlace(); return this; }
     public Tensor Copy_(Tensor src) { C(copy_i).Tensor(this).Tensor(src).Bool(false).InvokeInPlace(); return this; }
     /// <summary>this += value * t1 * t2</summary>
-    public Tensor AddCMul_(Tensor t1, Tensor t2, double value = 1) { C(addcmul_i).Tensor(this).Tensor(t1).Tensor(t2).Double(value).InvokeInPlace(); return this; }
+    public Tensor AddCMul_(Tensor t1, Tensor t2, double value = 1)
+    {
+        C(addcmul_i).Tensor(this).Tensor(t1).Tensor(t2).Double(value).InvokeInPlace();
+        return this;
+    }
     /// <summary>this += value * t1 / t2</summary>
-    public Tensor AddCDiv_(Tensor t1, Tensor t2, double value = 1) { C(addcdiv_i).Tensor(this).Tensor(t1).Tensor(t2).Double(value).InvokeInPlace(); return this; }
+    public Tensor AddCDiv_(Tensor t1, Tensor t2, double value = 1)
+    {
+        C(addcdiv_i).Tensor(this).Tensor(t1).Tensor(t2).Double(value).InvokeInPlace();
+        return this;
+    }
     public Tensor Lerp_(Tensor end, double weight) { C(lerp_i).Tensor(this).Tensor(end).Double(weight).InvokeInPlace(); return this; }
     public Tensor Sqrt_() { C(sqrt_i).Tensor(this).InvokeInPlace(); return this; }
-    public Tensor Clamp_(double? min = null, double? max = null) { C(clamp_i).Tensor(this).OptDouble(min).OptDouble(max).InvokeInPlace(); return this; }
-    public Tensor Uniform_(double from = 0, double to = 1) { C(uniform_i).Tensor(this).Double(from).Double(to).None().InvokeInPlace(); return this; }
-    public Tensor Normal_(double mean = 0, double std = 1) { C(normal_i).Tensor(this).Double(mean).Double(std).None().InvokeInPlace(); return this; }
-    public Tensor MaskedFill_(Tensor mask, double value) { C(masked_fill_i).Tensor(this).Tensor(mask).Double(value).InvokeInPlace(); return this; }
+    public Tensor Clamp_(double? min = null, double? max = null)
+    {
+        C(clamp_i).Tensor(this).OptDouble(min).OptDouble(max).InvokeInPlace();
+        return this;
+    }
+    public Tensor Uniform_(double from = 0, double to = 1)
+    {
+        C(uniform_i).Tensor(this).Double(from).Double(to).None().InvokeInPlace();
+        return this;
+    }
+    public Tensor Normal_(double mean = 0, double std = 1)
+    {
+        C(normal_i).Tensor(this).Double(mean).Double(std).None().InvokeInPlace();
+        return this;
+    }
+    public Tensor MaskedFill_(Tensor mask, double value)
+    {
+        C(masked_fill_i).Tensor(this).Tensor(mask).Double(value).InvokeInPlace();
+        return this;
+    }
     /// <summary>this[indices] = values (accumulate adds instead).</summary>
     public Tensor IndexPut_(Tensor?[] indices, Tensor values, bool accumulate = false)
     { C(index_put_).Tensor(this).OptTensors(indices).Tensor(values).Bool(accumulate).InvokeInPlace(); return this; }

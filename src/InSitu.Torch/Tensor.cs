@@ -31,7 +31,9 @@ public partial class Tensor : IDisposable
     {
         get
         {
-            if (_handle == IntPtr.Zero) throw new ObjectDisposedException("Tensor", "this tensor was already disposed (was it created inside a DisposeScope that has closed?)");
+            if (_handle == IntPtr.Zero)
+                throw new ObjectDisposedException("Tensor",
+                    "this tensor was already disposed (was it created inside a DisposeScope that has closed?)");
             return _handle;
         }
     }
@@ -184,7 +186,8 @@ public partial class Tensor : IDisposable
         var (dtype, shape, _) = Info();
         var want = DTypeExtensions.Of<T>();
         if (dtype != want)
-            throw new TorchException($"tensor is {dtype.Name()}, but {want.Name()} ({typeof(T).Name}) elements were requested; convert with .Cast(DType.{want}) first");
+            throw new TorchException($"tensor is {dtype.Name()}, but {want.Name()} ({typeof(T).Name}) elements were requested; convert " +
+                $"with .Cast(DType.{want}) first");
         long n = shape.Aggregate(1L, (a, b) => a * b);
         var result = new T[n];
         fixed (T* p = result) Native.Check(Native.ist_tensor_copy_to(Handle, p, n * sizeof(T)));

@@ -8,11 +8,13 @@ namespace InSitu.Tests;
 /// <summary>Trains a classifier on in-memory tensors through the shared trainer, as tests need it.</summary>
 internal static class TrainingHelpers
 {
-    public static IReadOnlyList<EpochMetrics> Fit(Module<Tensor, Tensor> model, TrainingConfig config, string runDir, Tensor x, Tensor y, Tensor vx, Tensor vy,
+    public static IReadOnlyList<EpochMetrics> Fit(Module<Tensor, Tensor> model, TrainingConfig config, string runDir, Tensor x,
+        Tensor y, Tensor vx, Tensor vy,
         bool resume = false, ITrainerCallback? extra = null)
     {
         var task = new ClassificationTask(model, new TensorBatchSource(vx, vy, 64, shuffle: false));
-        var trainer = new Trainer<ImageBatch>(task, new TensorBatchSource(x, y, config.BatchSize, seed: config.Seed), config, new RunDirectory(runDir));
+        var trainer = new Trainer<ImageBatch>(task, new TensorBatchSource(x, y, config.BatchSize, seed: config.Seed), config,
+            new RunDirectory(runDir));
         if (extra is not null) trainer.Callbacks.Add(extra);
         return trainer.Fit(resume);
     }

@@ -49,8 +49,10 @@ public class GradCheckTests
         ("masked_fill", x => { using var m = x[0].Gt(0); return x[0].MaskedFill(m, 2.0); }, () => new[] { Rz(5) }),
         ("clamp_min", x => x[0].ClampMin(0.1), () => new[] { Rz(6) }),
         // Piecewise-constant ops have zero gradient away from their jumps.
-        ("floor_sign_round_trunc_ceil", x => x[0].Floor() + x[0].Sign() + x[0].Round() + x[0].Trunc() + x[0].Ceil() + x[0], () => new[] { GradCheck.Const(Tensor.FromArray(new double[] { 0.3, -1.2, 2.4, -0.6 })).RequiresGrad_() }),
-        ("fmod_remainder", x => x[0].Fmod(1.5) + x[0].Remainder(1.5), () => new[] { GradCheck.Const(Tensor.FromArray(new double[] { 0.3, -1.2, 2.4, -0.6 })).RequiresGrad_() }),
+        ("floor_sign_round_trunc_ceil", x => x[0].Floor() + x[0].Sign() + x[0].Round() + x[0].Trunc() + x[0].Ceil() + x[0],
+            () => new[] { GradCheck.Const(Tensor.FromArray(new double[] { 0.3, -1.2, 2.4, -0.6 })).RequiresGrad_() }),
+        ("fmod_remainder", x => x[0].Fmod(1.5) + x[0].Remainder(1.5),
+            () => new[] { GradCheck.Const(Tensor.FromArray(new double[] { 0.3, -1.2, 2.4, -0.6 })).RequiresGrad_() }),
         ("type_as", x => x[0].TypeAs(x[1]) * x[1], () => new[] { R(3), R(3) }),
     }.Select(c => new object[] { c.Item1, c.Item2, c.Item3 });
 
@@ -87,9 +89,12 @@ public class GradCheckTests
         ("select", x => x[0].Select(0, 1), () => new[] { R(3, 4) }),
         ("slice", x => x[0].Slice(1, 1, null, 2), () => new[] { R(3, 6) }),
         ("index", x => { using var i = Tensor.FromArray(new long[] { 2, 0, 2 }); return x[0].Index(null, i); }, () => new[] { R(3, 4) }),
-        ("index_select", x => { using var i = Tensor.FromArray(new long[] { 1, 1, 0 }); return x[0].IndexSelect(0, i); }, () => new[] { R(3, 4) }),
-        ("gather", x => { using var i = Tensor.FromArray(new long[] { 0, 2, 1, 1 }, 2, 2); return x[0].Gather(1, i); }, () => new[] { R(2, 3) }),
-        ("scatter", x => { using var i = Tensor.FromArray(new long[] { 0, 2 }, 2, 1); return x[0].Scatter(1, i, x[1]); }, () => new[] { R(2, 3), R(2, 1) }),
+        ("index_select", x => { using var i = Tensor.FromArray(new long[] { 1, 1, 0 }); return x[0].IndexSelect(0, i); },
+            () => new[] { R(3, 4) }),
+        ("gather", x => { using var i = Tensor.FromArray(new long[] { 0, 2, 1, 1 }, 2, 2); return x[0].Gather(1, i); },
+            () => new[] { R(2, 3) }),
+        ("scatter", x => { using var i = Tensor.FromArray(new long[] { 0, 2 }, 2, 1); return x[0].Scatter(1, i, x[1]); },
+            () => new[] { R(2, 3), R(2, 1) }),
         ("flip", x => x[0].Flip(0, 1), () => new[] { R(3, 4) }),
         ("roll", x => x[0].Roll(new long[] { 1 }, new long[] { 1 }), () => new[] { R(3, 4) }),
         ("pad", x => x[0].Pad(new long[] { 1, 2, 0, 1 }, 0.5), () => new[] { R(1, 2, 3, 3) }),
@@ -110,11 +115,19 @@ public class GradCheckTests
 
     public static IEnumerable<object[]> NnCases() => new (string, Func<Tensor[], Tensor>, Func<Tensor[]>)[]
     {
-        ("conv2d", x => F.Conv2d(x[0], x[1], x[2], new long[] { 2, 1 }, new long[] { 1, 1 }), () => new[] { R(2, 2, 5, 5), R(3, 2, 3, 3), R(3) }),
-        ("conv2d_groups_dilation", x => F.Conv2d(x[0], x[1], null, null, new long[] { 2, 2 }, new long[] { 2, 2 }, 2), () => new[] { R(1, 4, 5, 5), R(2, 2, 3, 3) }),
-        ("conv_transpose2d", x => F.ConvTranspose2d(x[0], x[1], x[2], new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 1, 1 }), () => new[] { R(1, 2, 3, 3), R(2, 3, 3, 3), R(3) }),
+        ("conv2d", x => F.Conv2d(x[0], x[1], x[2], new long[] { 2, 1 }, new long[] { 1, 1 }),
+            () => new[] { R(2, 2, 5, 5), R(3, 2, 3, 3), R(3) }),
+        ("conv2d_groups_dilation", x => F.Conv2d(x[0], x[1], null, null, new long[] { 2, 2 }, new long[] { 2, 2 }, 2),
+            () => new[] { R(1, 4, 5, 5), R(2, 2, 3, 3) }),
+        ("conv_transpose2d", x => F.ConvTranspose2d(x[0], x[1], x[2], new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 1, 1 }),
+            () => new[] { R(1, 2, 3, 3), R(2, 3, 3, 3), R(3) }),
         ("batch_norm_train", x => F.BatchNorm(x[0], null, null, x[1], x[2], true), () => new[] { R(4, 3, 2, 2), R(3), R(3) }),
-        ("batch_norm_eval", x => { using var m = Factory.Zeros(new long[] { 3 }, DType.Float64); using var v = Factory.Ones(new long[] { 3 }, DType.Float64).Mul(2.0); return F.BatchNorm(x[0], m, v, x[1], x[2], false); }, () => new[] { R(2, 3, 2, 2), R(3), R(3) }),
+        ("batch_norm_eval", x =>
+        {
+            using var m = Factory.Zeros(new long[] { 3 }, DType.Float64);
+            using var v = Factory.Ones(new long[] { 3 }, DType.Float64).Mul(2.0);
+            return F.BatchNorm(x[0], m, v, x[1], x[2], false);
+        }, () => new[] { R(2, 3, 2, 2), R(3), R(3) }),
         ("layer_norm", x => F.LayerNorm(x[0], new long[] { 4 }, x[1], x[2]), () => new[] { R(3, 4), R(4), R(4) }),
         ("linear", x => F.Linear(x[0], x[1], x[2]), () => new[] { R(3, 4), R(2, 4), R(2) }),
         ("max_pool2d", x => F.MaxPool2d(x[0], new long[] { 2, 2 }), () => new[] { R(1, 2, 4, 4) }),
@@ -123,19 +136,36 @@ public class GradCheckTests
         ("adaptive_max_pool2d", x => F.AdaptiveMaxPool2d(x[0], new long[] { 2, 2 }), () => new[] { R(1, 2, 4, 4) }),
         ("bilinear", x => F.InterpolateBilinear(x[0], 5, 7), () => new[] { R(1, 2, 3, 4) }),
         ("nearest", x => F.InterpolateNearest(x[0], 6, 8), () => new[] { R(1, 1, 3, 4) }),
-        ("grid_sample", x => { var g = F.AffineGrid(x[1], new long[] { 1, 1, 4, 4 }); return F.GridSample(x[0], g); }, () => new[] { R(1, 1, 4, 4), GradCheck.Const(Tensor.FromArray(new double[] { 0.9, 0.1, 0.05, -0.1, 0.95, 0.02 }, 1, 2, 3)) }),
+        ("grid_sample", x => { var g = F.AffineGrid(x[1], new long[] { 1, 1, 4, 4 }); return F.GridSample(x[0], g); },
+            () => new[] { R(1, 1, 4, 4), GradCheck.Const(Tensor.FromArray(new double[] { 0.9, 0.1, 0.05, -0.1, 0.95, 0.02 }, 1, 2, 3)) }),
         // The dropout mask is random: reseeding before every evaluation makes it the same mask each time.
         ("dropout", x => { TorchRuntime.ManualSeed(11); return F.Dropout(x[0], 0.3, true); }, () => new[] { R(4, 5) }),
         ("dropout2d", x => { TorchRuntime.ManualSeed(12); return F.Dropout2d(x[0], 0.5, true); }, () => new[] { R(2, 4, 2, 2) }),
         ("cosine_similarity", x => F.CosineSimilarity(x[0], x[1]), () => new[] { R(3, 5), R(3, 5) }),
         ("normalize", x => F.Normalize(x[0]), () => new[] { R(3, 4) }),
-        ("cross_entropy", x => { using var t = Tensor.FromArray(new long[] { 0, 2, 1, -100 }); using var w = Tensor.FromArray(new double[] { 1, 2, 0.5 }); return F.CrossEntropy(x[0], t, w); }, () => new[] { R(4, 3) }),
-        ("cross_entropy_smoothing", x => { using var t = Tensor.FromArray(new long[] { 0, 2, 1 }); return F.CrossEntropy(x[0], t, labelSmoothing: 0.1); }, () => new[] { R(3, 3) }),
-        ("nll_loss", x => { using var t = Tensor.FromArray(new long[] { 1, 0 }); return F.NllLoss(x[0].LogSoftmax(1), t); }, () => new[] { R(2, 3) }),
-        ("bce_with_logits", x => { using var t = Tensor.FromArray(new double[] { 1, 0, 1, 0, 0, 1 }, 2, 3); using var w = Tensor.FromArray(new double[] { 1, 2, 3 }); using var pw = Tensor.FromArray(new double[] { 2, 1, 0.5 }); return F.BinaryCrossEntropyWithLogits(x[0], t, w, pw); }, () => new[] { R(2, 3) }),
-        ("bce", x => { using var t = Tensor.FromArray(new double[] { 1, 0, 1 }); return F.BinaryCrossEntropy(x[0].Sigmoid(), t); }, () => new[] { R(3) }),
+        ("cross_entropy", x =>
+        {
+            using var t = Tensor.FromArray(new long[] { 0, 2, 1, -100 });
+            using var w = Tensor.FromArray(new double[] { 1, 2, 0.5 });
+            return F.CrossEntropy(x[0], t, w);
+        }, () => new[] { R(4, 3) }),
+        ("cross_entropy_smoothing",
+            x => { using var t = Tensor.FromArray(new long[] { 0, 2, 1 }); return F.CrossEntropy(x[0], t, labelSmoothing: 0.1); },
+            () => new[] { R(3, 3) }),
+        ("nll_loss", x => { using var t = Tensor.FromArray(new long[] { 1, 0 }); return F.NllLoss(x[0].LogSoftmax(1), t); },
+            () => new[] { R(2, 3) }),
+        ("bce_with_logits", x =>
+        {
+            using var t = Tensor.FromArray(new double[] { 1, 0, 1, 0, 0, 1 }, 2, 3);
+            using var w = Tensor.FromArray(new double[] { 1, 2, 3 });
+            using var pw = Tensor.FromArray(new double[] { 2, 1, 0.5 });
+            return F.BinaryCrossEntropyWithLogits(x[0], t, w, pw);
+        }, () => new[] { R(2, 3) }),
+        ("bce", x => { using var t = Tensor.FromArray(new double[] { 1, 0, 1 }); return F.BinaryCrossEntropy(x[0].Sigmoid(), t); },
+            () => new[] { R(3) }),
         ("mse", x => F.MseLoss(x[0], x[1]), () => new[] { R(3, 2), R(3, 2) }),
-        ("l1", x => F.L1Loss(x[0], x[1], Reduction.Sum), () => new[] { Rz(4), GradCheck.Const(Factory.Zeros(new long[] { 4 }, DType.Float64)) }),
+        ("l1", x => F.L1Loss(x[0], x[1], Reduction.Sum),
+            () => new[] { Rz(4), GradCheck.Const(Factory.Zeros(new long[] { 4 }, DType.Float64)) }),
         ("smooth_l1", x => F.SmoothL1Loss(x[0], x[1]), () => new[] { R(4), R(4) }),
         ("lstm", x => F.Lstm(x[0], x[1], x[2], x.Skip(3).ToList(), true, 1, 0, true, false, true).output,
             () => new[] { R(2, 3, 2), R(1, 2, 3), R(1, 2, 3), R(12, 2), R(12, 3), R(12), R(12) }),
@@ -168,14 +198,20 @@ public class GradCheckTests
         ("ConvTranspose2d", () => new ConvTranspose2d(2, 2, 2, 2), (m, x) => ((ConvTranspose2d)m).Forward(x), new long[] { 1, 2, 2, 2 }),
         ("BatchNorm2d", () => new BatchNorm2d(2), (m, x) => ((BatchNorm2d)m).Forward(x), new long[] { 3, 2, 2, 2 }),
         ("Linear", () => new Linear(4, 3), (m, x) => ((Linear)m).Forward(x), new long[] { 2, 4 }),
-        ("LSTM_bidirectional_2layer", () => new LSTM(3, 2, numLayers: 2, batchFirst: true, bidirectional: true), (m, x) => ((LSTM)m).Forward(x).output, new long[] { 2, 3, 3 }),
-        ("LSTM_variable_length", () => new LSTM(2, 2, batchFirst: true, bidirectional: true), (m, x) => ((LSTM)m).Forward(x, new long[] { 2, 4, 3 }).h, new long[] { 3, 4, 2 }),
-        ("Sequential", () => new Sequential(new Conv2d(1, 2, 3, padding: 1), new BatchNorm2d(2), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(8, 2)),
+        ("LSTM_bidirectional_2layer", () => new LSTM(3, 2, numLayers: 2, batchFirst: true, bidirectional: true),
+            (m, x) => ((LSTM)m).Forward(x).output, new long[] { 2, 3, 3 }),
+        ("LSTM_variable_length", () => new LSTM(2, 2, batchFirst: true, bidirectional: true),
+            (m, x) => ((LSTM)m).Forward(x, new long[] { 2, 4, 3 }).h, new long[] { 3, 4, 2 }),
+        ("Sequential",
+            () => new Sequential(new Conv2d(1, 2, 3, padding: 1), new BatchNorm2d(2), new ReLU(), new MaxPool2d(2), new Flatten(),
+                new Linear(8, 2)),
             (m, x) => ((Sequential)m).Forward(x), new long[] { 2, 1, 4, 4 }),
         ("Dropout_LeakyReLU_GELU", () => new Sequential(new Linear(3, 4), new LeakyReLU(0.2), new GELU(), new Dropout(0.0)),
             (m, x) => ((Sequential)m).Forward(x), new long[] { 2, 3 }),
-        ("AdaptiveMaxPool2d", () => new Sequential(new Conv2d(1, 2, 3), new AdaptiveMaxPool2d(1, 1)), (m, x) => ((Sequential)m).Forward(x), new long[] { 1, 1, 5, 5 }),
-        ("AvgPool_Adaptive_Sigmoid_Tanh", () => new Sequential(new AvgPool2d(2), new AdaptiveAvgPool2d(1, 1), new Sigmoid(), new Tanh(), new Identity()),
+        ("AdaptiveMaxPool2d", () => new Sequential(new Conv2d(1, 2, 3), new AdaptiveMaxPool2d(1, 1)), (m, x) => ((Sequential)m).Forward(x),
+            new long[] { 1, 1, 5, 5 }),
+        ("AvgPool_Adaptive_Sigmoid_Tanh",
+            () => new Sequential(new AvgPool2d(2), new AdaptiveAvgPool2d(1, 1), new Sigmoid(), new Tanh(), new Identity()),
             (m, x) => ((Sequential)m).Forward(x), new long[] { 1, 2, 4, 4 }),
     }.Select(c => new object[] { c.Item1, c.Item2, c.Item3, c.Item4 });
 

@@ -13,7 +13,8 @@ public class MemoryTests
         // VmRSS from /proc: the process's real resident memory, native allocations included.
         foreach (var line in File.ReadLines("/proc/self/status"))
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+                    System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
         throw new InvalidOperationException("VmRSS not found");
     }
 
@@ -43,6 +44,7 @@ public class MemoryTests
         GC.WaitForPendingFinalizers();
         double after10k = ResidentMb();
         Assert.True(after10k - after100 < 50,
-            $"resident memory grew from {after100:F1} MB after 100 steps to {after10k:F1} MB after 10,000 ({sw.Elapsed.TotalSeconds:F0} s)");
+            $"resident memory grew from {after100:F1} MB after 100 steps to {after10k:F1} MB after 10,000 " +
+            $"({sw.Elapsed.TotalSeconds:F0} s)");
     }
 }

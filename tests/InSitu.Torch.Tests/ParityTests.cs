@@ -18,7 +18,8 @@ public class ParityTests
     public static TheoryData<string> LinearCases => FixtureCase.Names("linear.json");
     public static TheoryData<string> LstmCases => FixtureCase.Names("lstm.json");
     // the similarity loss belongs to the stage workflow and is checked there (InSitu.Tests)
-    public static TheoryData<string> LossCases => FixtureCase.Names("losses.json", n => !n.StartsWith("similarity", StringComparison.Ordinal));
+    public static TheoryData<string> LossCases
+        => FixtureCase.Names("losses.json", n => !n.StartsWith("similarity", StringComparison.Ordinal));
     public static TheoryData<string> PoolingCases => FixtureCase.Names("pooling.json");
     public static TheoryData<string> OptimCases => FixtureCase.Names("optim.json");
 

@@ -30,7 +30,8 @@ public sealed class FixtureCase
     {
         var path = PathOf(file);
         if (!System.IO.File.Exists(path))
-            throw new FileNotFoundException($"fixture '{path}' is missing; regenerate it with `/usr/bin/python3 tests/fixtures/make_fixtures.py`", path);
+            throw new FileNotFoundException($"fixture '{path}' is missing; regenerate it with `/usr/bin/python3 " +
+                $"tests/fixtures/make_fixtures.py`", path);
         // Clone detaches the element from the document, so nothing here depends on the document's lifetime.
         using var doc = JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
         return doc.RootElement.GetProperty("cases").Clone();
@@ -135,7 +136,8 @@ public static class Close
         }
         if (bad > 0)
             Assert.Fail(string.Create(CultureInfo.InvariantCulture,
-                $"{what}: {bad} of {a.Length} elements differ from PyTorch beyond |a-b| <= {atol:G} + {rtol:G}*|b|; worst at flat index {worst}: " +
+                $"{what}: {bad} of {a.Length} elements differ from PyTorch beyond |a-b| <= {atol:G} + {rtol:G}*|b|; worst " +
+                $"at flat index {worst}: " +
                 $"InSitu {a[worst]:R}, PyTorch {expected[worst]:R}, |diff| {Math.Abs((double)a[worst] - expected[worst]):G3}"));
     }
 
@@ -145,7 +147,8 @@ public static class Close
         if (c.DTypeOf(key) == "int64")
         {
             Assert.True(actual is not null, $"{c}/{key}: InSitu produced no tensor");
-            Assert.True(c.Shape(key).SequenceEqual(actual!.Shape), $"{c}/{key}: shape {Tensor.FormatShape(actual.Shape)}, PyTorch has {Tensor.FormatShape(c.Shape(key))}");
+            Assert.True(c.Shape(key).SequenceEqual(actual!.Shape),
+                $"{c}/{key}: shape {Tensor.FormatShape(actual.Shape)}, PyTorch has {Tensor.FormatShape(c.Shape(key))}");
             Assert.Equal(c.Longs(key), actual.ToLongArray());
             return;
         }

@@ -11,7 +11,8 @@ public static class Fusion
     {
         if (bn.NumFeatures != conv.OutChannels)
             throw new TorchException($"cannot fold BatchNorm2d({bn.NumFeatures}) into Conv2d with {conv.OutChannels} output channels");
-        var fused = new Conv2d(conv.InChannels, conv.OutChannels, conv.KernelSize, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, bias: true);
+        var fused = new Conv2d(conv.InChannels, conv.OutChannels, conv.KernelSize, conv.Stride, conv.Padding, conv.Dilation,
+            conv.Groups, bias: true);
         using var noGrad = Autograd.NoGrad();
         using var scope = TorchRuntime.NewDisposeScope();
         var scale = bn.Weight.Div(bn.RunningVar.Add(bn.Eps).Sqrt());

@@ -28,8 +28,10 @@ public sealed class LSTM : Module
             {
                 string sfx = $"_l{layer}{(d == 1 ? "_reverse" : "")}";
                 long layerIn = layer == 0 ? inputSize : hiddenSize * dirs;
-                var shapes = new List<(string, long[])> { ("weight_ih" + sfx, new[] { 4 * hiddenSize, layerIn }), ("weight_hh" + sfx, new[] { 4 * hiddenSize, hiddenSize }) };
-                if (bias) shapes.AddRange(new[] { ("bias_ih" + sfx, new[] { 4 * hiddenSize }), ("bias_hh" + sfx, new[] { 4 * hiddenSize }) });
+                var shapes = new List<(string, long[])> { ("weight_ih" + sfx, new[] { 4 * hiddenSize, layerIn }),
+                    ("weight_hh" + sfx, new[] { 4 * hiddenSize, hiddenSize }) };
+                if (bias) shapes.AddRange(new[] { ("bias_ih" + sfx, new[] { 4 * hiddenSize }),
+                    ("bias_hh" + sfx, new[] { 4 * hiddenSize }) });
                 foreach (var (name, shape) in shapes)
                 {
                     using var t = Factory.Empty(shape);
@@ -55,7 +57,8 @@ public sealed class LSTM : Module
         if (state is { } st)
         {
             if (!st.h.Shape.SequenceEqual(stateShape) || !st.c.Shape.SequenceEqual(stateShape))
-                throw new TorchException($"LSTM state must be {Tensor.FormatShape(stateShape)}, got h {Tensor.FormatShape(st.h.Shape)} and c {Tensor.FormatShape(st.c.Shape)}");
+                throw new TorchException($"LSTM state must be {Tensor.FormatShape(stateShape)}, got h {Tensor.FormatShape(st.h.Shape)} " +
+                    $"and c {Tensor.FormatShape(st.c.Shape)}");
             (h0, c0) = st;
         }
         else

@@ -26,8 +26,10 @@ public sealed class Conv2d : Module<Tensor, Tensor>
     {
         if (inChannels % groups != 0 || outChannels % groups != 0)
             throw new ArgumentException($"channels ({inChannels} in, {outChannels} out) must be divisible by groups ({groups})");
-        (InChannels, OutChannels, KernelSize, Stride, Padding, Dilation, Groups) = (inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
-        (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter, new[] { outChannels, inChannels / groups, kernelSize[0], kernelSize[1] }, outChannels, bias);
+        (InChannels, OutChannels, KernelSize, Stride, Padding, Dilation, Groups) = (inChannels, outChannels, kernelSize, stride,
+            padding, dilation, groups);
+        (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter,
+            new[] { outChannels, inChannels / groups, kernelSize[0], kernelSize[1] }, outChannels, bias);
     }
 
     protected override Tensor ForwardCore(Tensor input)
@@ -57,7 +59,8 @@ public sealed class ConvTranspose2d : Module<Tensor, Tensor>
         _outputPadding = new[] { outputPadding, outputPadding };
         _dilation = new[] { dilation, dilation };
         _groups = groups;
-        (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter, new[] { inChannels, outChannels / groups, kernelSize, kernelSize }, outChannels, bias);
+        (Weight, Bias) = Init.RegisterWeightAndBias(RegisterParameter,
+            new[] { inChannels, outChannels / groups, kernelSize, kernelSize }, outChannels, bias);
     }
 
     protected override Tensor ForwardCore(Tensor input)

@@ -119,9 +119,11 @@ public abstract class Module : IDisposable
             var unexpected = state.Keys.Where(k => own.All(o => o.name != k)).ToList();
             if (missing.Count > 0 || unexpected.Count > 0)
                 throw new TorchException($"state dict does not fit {GetType().Name}: " +
-                    (missing.Count > 0 ? $"missing keys [{string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", …" : "")}]" : "") +
+                    (missing.Count > 0
+                        ? $"missing keys [{string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", …" : "")}]" : "") +
                     (missing.Count > 0 && unexpected.Count > 0 ? "; " : "") +
-                    (unexpected.Count > 0 ? $"unexpected keys [{string.Join(", ", unexpected.Take(10))}{(unexpected.Count > 10 ? ", …" : "")}]" : "") +
+                    (unexpected.Count > 0
+                        ? $"unexpected keys [{string.Join(", ", unexpected.Take(10))}{(unexpected.Count > 10 ? ", …" : "")}]" : "") +
                     ". Was it saved from another architecture or configuration?");
         }
         using var noGrad = Autograd.NoGrad();

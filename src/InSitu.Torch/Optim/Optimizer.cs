@@ -113,12 +113,14 @@ public sealed class SGD : Optimizer
     public double Dampening { get; }
     public bool Nesterov { get; }
 
-    public SGD(IEnumerable<Parameter> parameters, double lr, double momentum = 0, double weightDecay = 0, bool nesterov = false, double dampening = 0)
+    public SGD(IEnumerable<Parameter> parameters, double lr, double momentum = 0, double weightDecay = 0,
+        bool nesterov = false, double dampening = 0)
         : this(new[] { new ParamGroup(parameters, lr, weightDecay) }, momentum, nesterov, dampening) { }
 
     public SGD(IEnumerable<ParamGroup> groups, double momentum = 0, bool nesterov = false, double dampening = 0) : base(groups)
     {
-        if (nesterov && (momentum <= 0 || dampening != 0)) throw new ArgumentException("Nesterov momentum needs momentum > 0 and no dampening");
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new ArgumentException("Nesterov momentum needs momentum > 0 and no dampening");
         (Momentum, Nesterov, Dampening) = (momentum, nesterov, dampening);
     }
 
@@ -146,7 +148,8 @@ public class Adam : Optimizer
     public double Eps { get; }
     protected bool Decoupled { get; init; }
 
-    public Adam(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0)
+    public Adam(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0)
         : this(new[] { new ParamGroup(parameters, lr, weightDecay) }, beta1, beta2, eps) { }
 
     public Adam(IEnumerable<ParamGroup> groups, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) : base(groups)
@@ -176,10 +179,12 @@ public class Adam : Optimizer
 /// <summary>AdamW: Adam with weight decay applied directly to the weights (torch.optim.AdamW, default decay 0.01).</summary>
 public sealed class AdamW : Adam
 {
-    public AdamW(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0.01)
+    public AdamW(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+        double weightDecay = 0.01)
         : this(new[] { new ParamGroup(parameters, lr, weightDecay) }, beta1, beta2, eps) { }
 
-    public AdamW(IEnumerable<ParamGroup> groups, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) : base(groups, beta1, beta2, eps)
+    public AdamW(IEnumerable<ParamGroup> groups, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+        : base(groups, beta1, beta2, eps)
     {
         Decoupled = true;
     }

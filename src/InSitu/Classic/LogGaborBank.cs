@@ -39,7 +39,8 @@ public sealed class LogGaborBank : IDisposable
                         double fu = (double)(u - half) / k, fv = (double)(v - half) / k, f = Math.Sqrt(fu * fu + fv * fv);
                         if (f == 0) { response[v, u] = 0; continue; }
                         double radial = Math.Exp(-Math.Pow(Math.Log(f / f0), 2) / (2 * Math.Pow(Math.Log(sigmaOnf), 2)));
-                        double dTheta = Math.Abs(Math.Atan2(Math.Sin(Math.Atan2(-fv, fu) - theta0), Math.Cos(Math.Atan2(-fv, fu) - theta0)));
+                        double dTheta =
+                            Math.Abs(Math.Atan2(Math.Sin(Math.Atan2(-fv, fu) - theta0), Math.Cos(Math.Atan2(-fv, fu) - theta0)));
                         response[v, u] = radial * Math.Exp(-dTheta * dTheta / (2 * sigmaTheta * sigmaTheta));
                     }
                 int filter = s * orientations + o;
@@ -66,7 +67,8 @@ public sealed class LogGaborBank : IDisposable
     /// <summary>Response magnitudes, N x filters x H x W, for grey images N x 1 x H x W.</summary>
     public Tensor Responses(Tensor images)
     {
-        if (images.Dim != 4 || images.Size(1) != 1) throw new ArgumentException($"the Gabor bank takes grey images N x 1 x H x W, not {string.Join("x", images.Shape)}");
+        if (images.Dim != 4 || images.Size(1) != 1)
+            throw new ArgumentException($"the Gabor bank takes grey images N x 1 x H x W, not {string.Join("x", images.Shape)}");
         using var scope = TorchRuntime.NewDisposeScope();
         int half = KernelSize / 2, filters = Scales * Orientations;
         var padded = F.ReflectionPad2d(images, half, half, half, half);

@@ -42,7 +42,8 @@ public static class ConfigOverlay
         {
             var here = $"{path}.{key}";
             if (!target.ContainsKey(key))
-                throw new InvalidDataException($"{source}: unknown setting '{here}' (known: {string.Join(", ", target.Select(p => p.Key))})");
+                throw new InvalidDataException($"{source}: unknown setting '{here}' (known: " +
+                    $"{string.Join(", ", target.Select(p => p.Key))})");
             if (target[key] is JsonObject existing)
             {
                 if (value is not JsonObject child) throw new InvalidDataException($"{source}: '{here}' must be an object of settings");

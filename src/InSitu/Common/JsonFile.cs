@@ -15,7 +15,8 @@ public static class JsonFile
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"'{path}' is not a valid {typeof(T).Name} record at {e.Path ?? "$"}: {e.Message.Split('\n')[0]}");
+            throw new InvalidDataException($"'{path}' is not a valid {typeof(T).Name} record at {e.Path ?? "$"}: " +
+                $"{e.Message.Split('\n')[0]}");
         }
     }
 }

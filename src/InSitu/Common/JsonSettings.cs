@@ -59,7 +59,8 @@ public static class EnumNames
 
     public static T Parse<T>(string text) where T : struct, Enum
     {
-        static string Key(string s) => s.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
+        static string Key(string s)
+            => s.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
         foreach (var v in Enum.GetValues<T>())
             if (Key(v.ToString()) == Key(text)) return v;
         throw new ArgumentException($"unknown {typeof(T).Name} '{text}': use {string.Join(", ", All<T>())}");

@@ -48,7 +48,8 @@ public static class Augmentation
     /// Output pixel p takes input pixel R^-1 (p - c - shift) + c (bilinear), with mirroring applied last; pixels from
     /// outside the image repeat its border, which for ISH photos is the light background.
     /// </summary>
-    public static float[] Warp(float[] src, int channels, int height, int width, float angle, float shiftX, float shiftY, bool flipX, bool flipY)
+    public static float[] Warp(float[] src, int channels, int height, int width, float angle, float shiftX,
+        float shiftY, bool flipX, bool flipY)
     {
         var dst = new float[src.Length];
         float cx = (width - 1) / 2f, cy = (height - 1) / 2f, cos = MathF.Cos(angle), sin = MathF.Sin(angle);

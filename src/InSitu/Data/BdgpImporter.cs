@@ -69,7 +69,9 @@ public static class BdgpImporter
                 var names = f.Select(h => h.Trim()).ToList();
                 index = columns.Select(c => names.IndexOf(c)).ToArray();
                 for (int i = 0; i < columns.Length; i++)
-                    if (index[i] < 0) throw new InvalidDataException($"{file}:1: column '{columns[i]}' is missing (expected {string.Join(",", columns)})");
+                    if (index[i] < 0)
+                        throw new InvalidDataException($"{file}:1: column '{columns[i]}' is missing (expected " +
+                            $"{string.Join(",", columns)})");
                 header = false;
                 continue;
             }

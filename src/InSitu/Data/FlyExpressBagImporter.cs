@@ -21,7 +21,8 @@ public static class FlyExpressBagImporter
         string[]? vocabulary = null;
         if (vocabularyFile is not null)
         {
-            if (!File.Exists(vocabularyFile)) throw new FileNotFoundException($"term vocabulary '{vocabularyFile}' does not exist", vocabularyFile);
+            if (!File.Exists(vocabularyFile))
+                throw new FileNotFoundException($"term vocabulary '{vocabularyFile}' does not exist", vocabularyFile);
             vocabulary = File.ReadAllLines(vocabularyFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
         }
         // each real folder once (link loops), dangling links and temporary files left out, sorted: the first of two
@@ -36,7 +37,9 @@ public static class FlyExpressBagImporter
         {
             var key = row[0];
             int cut = key.LastIndexOf('_');
-            if (cut <= 0 || !int.TryParse(key[(cut + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out int range) || range is < 1 or > 6)
+            if (cut <= 0
+                || !int.TryParse(key[(cut + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out int range)
+                || range is < 1 or > 6)
                 throw new InvalidDataException($"{bagCsv}:{line}: gene_stage '{key}' is not GENE_RANGE with a range 1..6 (e.g. CG1234_3)");
             var gene = key[..cut];
             var terms = List(row[1], numbersMaySpace: true).Select(t => Term(t, vocabulary, bagCsv, line)).Distinct().ToArray();
@@ -64,9 +67,11 @@ public static class FlyExpressBagImporter
         if (vocabulary is null) return label;
         if (!int.TryParse(label, NumberStyles.Integer, CultureInfo.InvariantCulture, out int index))
             return vocabulary.Contains(label, StringComparer.Ordinal) ? label
-                : throw new InvalidDataException($"{file}:{line}: unknown term '{label}': it is not in the vocabulary (fix the spelling or add it to the --terms file)");
+                : throw new InvalidDataException($"{file}:{line}: unknown term '{label}': it is not in the vocabulary (fix the spelling " +
+                    $"or add it to the --terms file)");
         if (index < 0 || index >= vocabulary.Length)
-            throw new InvalidDataException($"{file}:{line}: label {index} is outside the vocabulary's {vocabulary.Length} terms (indices 0..{vocabulary.Length - 1})");
+            throw new InvalidDataException($"{file}:{line}: label {index} is outside the vocabulary's {vocabulary.Length} terms (indices " +
+                $"0..{vocabulary.Length - 1})");
         return vocabulary[index];
     }
 

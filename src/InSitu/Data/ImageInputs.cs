@@ -10,7 +10,8 @@ public static class ImageInputs
     /// </summary>
     public sealed record Listing(Manifest Manifest, IReadOnlyList<(string path, string reason)> Skipped);
 
-    /// <summary>A single manifest as it is (labels kept); otherwise every named image and every image under the named folders, unlabelled.</summary>
+    /// <summary>A single manifest as it is (labels kept); otherwise every named image and every image under the named folders,
+    /// unlabelled.</summary>
     public static Manifest Load(IReadOnlyList<string> inputs)
     {
         var listing = Collect(inputs);

@@ -45,7 +45,8 @@ public sealed class Manifest
         if (!File.Exists(file)) throw new InvalidDataException($"manifest '{file}' does not exist");
         using var reader = new StreamReader(file);
         var records = Csv.Read(reader).ToList();
-        if (records.Count == 0) throw new InvalidDataException($"{file}: empty manifest (expected a header line: {string.Join(",", Columns)})");
+        if (records.Count == 0)
+            throw new InvalidDataException($"{file}: empty manifest (expected a header line: {string.Join(",", Columns)})");
         var header = records[0].fields.Select(h => h.Trim().ToLowerInvariant()).ToList();
         if (!header.Contains("path"))
             throw new InvalidDataException($"{file}:1: the header has no 'path' column (columns: {string.Join(",", Columns)})");
@@ -87,7 +88,8 @@ public sealed class Manifest
             seen[canonical] = (line, path);
             int? stage = Int("stage", 1, 17), range = Int("range", 1, 6);
             if (stage is { } s && range is { } r && StageRanges.Of(s) != r)
-                throw new InvalidDataException($"{file}:{line}: stage {s} lies in range {StageRanges.Of(s)} ({StageRanges.Names[StageRanges.Of(s) - 1]}), not in range {r}");
+                throw new InvalidDataException($"{file}:{line}: stage {s} lies in range {StageRanges.Of(s)} " +
+                    $"({StageRanges.Names[StageRanges.Of(s) - 1]}), not in range {r}");
             var view = Get("view");
             if (view is not null && !Views.Contains(view))
                 throw new InvalidDataException($"{file}:{line}: view '{view}' is not lateral, dorsal or ventral");
@@ -119,7 +121,8 @@ public sealed class Manifest
             var rel = System.IO.Path.GetRelativePath(dir, FullPath(r));
             lines.Add(Csv.Line(new[]
             {
-                rel, r.Label ?? "", r.Stage?.ToString(CultureInfo.InvariantCulture) ?? "", r.Range?.ToString(CultureInfo.InvariantCulture) ?? "",
+                rel, r.Label ?? "", r.Stage?.ToString(CultureInfo.InvariantCulture) ?? "",
+                    r.Range?.ToString(CultureInfo.InvariantCulture) ?? "",
                 r.Gene ?? "", r.View ?? "", r.Terms is null ? "" : string.Join(";", r.Terms), r.Bag ?? "", r.Split ?? "",
             }));
         }

@@ -23,7 +23,8 @@ public sealed record ManifestStats(
         var rows = m.Rows;
         var bags = rows.Where(r => r.Bag is not null).GroupBy(r => r.Bag!).ToList();
         var terms = rows.SelectMany(r => r.Terms ?? Array.Empty<string>()).GroupBy(t => t)
-            .Select(g => (g.Key, g.Count())).OrderByDescending(t => t.Item2).ThenBy(t => t.Key, StringComparer.Ordinal).Take(topTerms).ToList();
+            .Select(g => (g.Key, g.Count())).OrderByDescending(t => t.Item2).ThenBy(t => t.Key, StringComparer.Ordinal)
+                .Take(topTerms).ToList();
         return new ManifestStats(rows.Count,
             Count(rows.Where(r => r.Label is not null).Select(r => r.Label!)),
             Count(rows.Where(r => r.Stage is not null).Select(r => r.Stage!.Value)),

@@ -13,13 +13,15 @@ public static class SplitMaker
         if (train < 0 || val < 0 || test < 0 || Math.Abs(train + val + test - 1) > 1e-6)
             throw new ArgumentException($"split fractions must be non-negative and sum to 1, got {train}/{val}/{test}");
         if (manifest.Rows.Count == 0) throw new ArgumentException("the manifest has no rows to split");
-        string Stratum(ManifestRow r) => r.Stage?.ToString(CultureInfo.InvariantCulture) ?? r.Range?.ToString(CultureInfo.InvariantCulture) ?? r.Label ?? "";
+        string Stratum(ManifestRow r)
+            => r.Stage?.ToString(CultureInfo.InvariantCulture) ?? r.Range?.ToString(CultureInfo.InvariantCulture) ?? r.Label ?? "";
         string Group(ManifestRow r, int i) => r.Gene is null ? $"\u0001row{i}" : "gene:" + r.Gene;
 
         var groups = manifest.Rows.Select((r, i) => (r, i)).GroupBy(x => Group(x.r, x.i))
             .Select(g => (key: g.Key, rows: g.Select(x => x.i).ToList(),
                 // A gene's images may span strata; it is placed by its most common one.
-                stratum: g.GroupBy(x => Stratum(x.r)).OrderByDescending(s => s.Count()).ThenBy(s => s.Key, StringComparer.Ordinal).First().Key))
+                stratum: g.GroupBy(x => Stratum(x.r)).OrderByDescending(s => s.Count())
+                    .ThenBy(s => s.Key, StringComparer.Ordinal).First().Key))
             .ToList();
         var rng = new Random(seed);
         var assignment = new string[manifest.Rows.Count];

@@ -42,7 +42,8 @@ public sealed class TensorBatchSource : IBatchSource<ImageBatch>
         {
             var rows = order.Skip(start).Take(_batchSize).ToArray();
             using var index = Tensor.FromArray(rows.Select(i => (long)i).ToArray(), rows.Length);
-            yield return new ImageBatch(_images.IndexSelect(0, index).DetachFromScope(), _labels.IndexSelect(0, index).DetachFromScope(), rows);
+            yield return new ImageBatch(_images.IndexSelect(0, index).DetachFromScope(),
+                _labels.IndexSelect(0, index).DetachFromScope(), rows);
         }
     }
 }

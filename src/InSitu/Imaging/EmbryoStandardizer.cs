@@ -51,7 +51,8 @@ public sealed class EmbryoStandardizer
 
         int area = embryo.Count(b => b);
         float share = (float)area / embryo.Length;
-        if (share < MinAreaShare) return StandardizeResult.Fail($"no embryo found: the largest dark region covers only {share:P1} of the image", area: share);
+        if (share < MinAreaShare)
+            return StandardizeResult.Fail($"no embryo found: the largest dark region covers only {share:P1} of the image", area: share);
         int onBorder = 0, perimeter = 0;
         for (int y = 0; y < wh; y++)
             for (int x = 0; x < ww; x++)
@@ -59,7 +60,8 @@ public sealed class EmbryoStandardizer
                 if (!embryo[y * ww + x]) continue;
                 bool edge = x == 0 || y == 0 || x == ww - 1 || y == wh - 1;
                 if (edge) onBorder++;
-                if (edge || !embryo[y * ww + x - 1] || !embryo[y * ww + x + 1] || !embryo[(y - 1) * ww + x] || !embryo[(y + 1) * ww + x]) perimeter++;
+                if (edge || !embryo[y * ww + x - 1] || !embryo[y * ww + x + 1] || !embryo[(y - 1) * ww + x] || !embryo[(y + 1) * ww + x])
+                    perimeter++;
             }
         if (onBorder > 0.03 * perimeter) return StandardizeResult.Fail("the embryo is cut by the edge of the photo", area: share);
 
@@ -78,7 +80,8 @@ public sealed class EmbryoStandardizer
         float elongation = (float)Math.Sqrt(l1 / Math.Max(l2, 1e-9));
         float degrees = (float)(angle * 180 / Math.PI);
         if (elongation < MinElongation)
-            return StandardizeResult.Fail($"the embryo is not elongated enough (axis ratio {elongation:F2} < {MinElongation}) to find its axis", degrees, elongation, share);
+            return StandardizeResult.Fail($"the embryo is not elongated enough (axis ratio {elongation:F2} < {MinElongation}) to find " +
+                $"its axis", degrees, elongation, share);
 
         // extent along and across the axis (work-scale pixels)
         double ca = Math.Cos(angle), sa = Math.Sin(angle);
@@ -167,14 +170,16 @@ public sealed class EmbryoStandardizer
             {
                 int i = y * w + x;
                 if (d[i] == 0) continue;
-                d[i] = Math.Min(d[i], Math.Min(Math.Min(Get(x - 1, y) + 3, Get(x, y - 1) + 3), Math.Min(Get(x - 1, y - 1) + 4, Get(x + 1, y - 1) + 4)));
+                d[i] = Math.Min(d[i],
+                    Math.Min(Math.Min(Get(x - 1, y) + 3, Get(x, y - 1) + 3), Math.Min(Get(x - 1, y - 1) + 4, Get(x + 1, y - 1) + 4)));
             }
         for (int y = h - 1; y >= 0; y--)
             for (int x = w - 1; x >= 0; x--)
             {
                 int i = y * w + x;
                 if (d[i] == 0) continue;
-                d[i] = Math.Min(d[i], Math.Min(Math.Min(Get(x + 1, y) + 3, Get(x, y + 1) + 3), Math.Min(Get(x + 1, y + 1) + 4, Get(x - 1, y + 1) + 4)));
+                d[i] = Math.Min(d[i],
+                    Math.Min(Math.Min(Get(x + 1, y) + 3, Get(x, y + 1) + 3), Math.Min(Get(x + 1, y + 1) + 4, Get(x - 1, y + 1) + 4)));
             }
         for (int i = 0; i < d.Length; i++) d[i] /= 3;
         return d;

@@ -14,7 +14,8 @@ public sealed class ExpressionMaps
     public int Width { get; }
     public int Height { get; }
 
-    /// <summary>Adds one image's active map (H x W, 0..1) to a stage, multiplied per pixel by <paramref name="mask"/> (default 1).</summary>
+    /// <summary>Adds one image's active map (H x W, 0..1) to a stage, multiplied per pixel by <paramref name="mask"/> (default
+    /// 1).</summary>
     public void Add(int stage, float[] active, float[]? mask = null)
     {
         if (active.Length != Width * Height || mask is not null && mask.Length != active.Length)
@@ -28,7 +29,8 @@ public sealed class ExpressionMaps
 
     public int Images(int stage) => _stages.TryGetValue(stage, out var s) ? s.images : 0;
 
-    /// <summary>The GEM of a stage: per pixel the share of its images with the gene active (masked: saliency-weighted); zeros for a stage without images.</summary>
+    /// <summary>The GEM of a stage: per pixel the share of its images with the gene active (masked: saliency-weighted); zeros for a stage
+    /// without images.</summary>
     public float[] Map(int stage)
     {
         if (!_stages.TryGetValue(stage, out var s)) return new float[Width * Height];

@@ -62,7 +62,8 @@ public static class MapImages
         for (int y = 6; y < height - 6; y++)
         {
             var (r, g, b) = Colour(1 - (y - 6f) / (height - 13));
-            for (int x = 4; x < 18; x++) (p.Pixels[(y * w + x) * 3], p.Pixels[(y * w + x) * 3 + 1], p.Pixels[(y * w + x) * 3 + 2]) = (r, g, b);
+            for (int x = 4; x < 18; x++)
+                (p.Pixels[(y * w + x) * 3], p.Pixels[(y * w + x) * 3 + 1], p.Pixels[(y * w + x) * 3 + 2]) = (r, g, b);
         }
         PixelFont.Draw(p.Pixels, w, 22, 4, maxPercent.ToString(CultureInfo.InvariantCulture), 2);
         PixelFont.Draw(p.Pixels, w, 22, height - 14, "0", 2);
@@ -77,7 +78,8 @@ public static class MapImages
         var grid = Picture.Blank(label + columns * (cellW + gap), rows.Count * (cellH + gap));
         for (int r = 0; r < rows.Count; r++)
         {
-            PixelFont.Draw(grid.Pixels, grid.Width, 2, r * (cellH + gap) + cellH / 2 - 5, rows[r].label.ToString(CultureInfo.InvariantCulture), 2);
+            PixelFont.Draw(grid.Pixels, grid.Width, 2, r * (cellH + gap) + cellH / 2 - 5,
+                rows[r].label.ToString(CultureInfo.InvariantCulture), 2);
             for (int c = 0; c < rows[r].row.Count; c++) grid.Paste(rows[r].row[c], label + c * (cellW + gap), r * (cellH + gap));
         }
         return grid;

@@ -82,7 +82,10 @@ public sealed class StainSeparation
     private static float[] StainRow(float[][] d)
     {
         // columns s, n, t; inverse row 0 = (n x t) / det
-        var cross = new[] { d[1][1] * d[2][2] - d[1][2] * d[2][1], d[1][2] * d[2][0] - d[1][0] * d[2][2], d[1][0] * d[2][1] - d[1][1] * d[2][0] };
+        var cross = new[]
+        {
+            d[1][1] * d[2][2] - d[1][2] * d[2][1], d[1][2] * d[2][0] - d[1][0] * d[2][2], d[1][0] * d[2][1] - d[1][1] * d[2][0]
+        };
         float det = Dot(d[0], cross);
         if (MathF.Abs(det) < 1e-6f) throw new ArgumentException("the stain, density and tint directions must be linearly independent");
         return cross.Select(v => v / det).ToArray();

@@ -41,7 +41,8 @@ public sealed record ResNetConfig(
             w = (w - 1) / s + 1;
         }
         if (h < PoolSize || w < PoolSize)
-            throw new ArgumentException($"input {Height}x{Width} is too small: the last stage is {h}x{w}, smaller than the {PoolSize}x{PoolSize} pooling");
+            throw new ArgumentException($"input {Height}x{Width} is too small: the last stage is {h}x{w}, smaller than the " +
+                $"{PoolSize}x{PoolSize} pooling");
         return (h / PoolSize, w / PoolSize);
     }
 
@@ -147,7 +148,8 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFusable, IConvBatchNormPai
     {
         var s = x.Shape;
         if (s.Length != 4 || s[1] != Config.InChannels || s[2] != Config.Height || s[3] != Config.Width)
-            throw new TorchException($"this model takes images [N, {Config.InChannels}, {Config.Height}, {Config.Width}], got {Tensor.FormatShape(s)}; " +
+            throw new TorchException($"this model takes images [N, {Config.InChannels}, {Config.Height}, {Config.Width}], got " +
+                $"{Tensor.FormatShape(s)}; " +
                 "resize the images or build the model for this size");
         using var scope = TorchRuntime.NewDisposeScope();
         var y = FirstLayer(x);

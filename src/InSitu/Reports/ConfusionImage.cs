@@ -27,7 +27,8 @@ public static class ConfusionImage
                 if (confusion[r][c] > 0)
                 {
                     var text = confusion[r][c].ToString(CultureInfo.InvariantCulture);
-                    PixelFont.Draw(px, width, margin + c * cell + (cell - PixelFont.TextWidth(text, 1)) / 2, margin + r * cell + cell / 2 - 2, text, 1,
+                    PixelFont.Draw(px, width, margin + c * cell + (cell - PixelFont.TextWidth(text, 1)) / 2,
+                        margin + r * cell + cell / 2 - 2, text, 1,
                         share > 0.5 ? (byte)255 : (byte)0);
                 }
             }

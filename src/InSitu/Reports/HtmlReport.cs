@@ -45,7 +45,8 @@ public sealed class HtmlReport
     /// <summary>An image file stored beside report.html (path relative to it).</summary>
     public HtmlReport Image(string relativePath, string caption)
     {
-        _body.Append(CultureInfo.InvariantCulture, $"<figure><img src=\"{E(relativePath)}\" alt=\"{E(caption)}\"><figcaption>{E(caption)}</figcaption></figure>\n");
+        _body.Append(CultureInfo.InvariantCulture,
+            $"<figure><img src=\"{E(relativePath)}\" alt=\"{E(caption)}\"><figcaption>{E(caption)}</figcaption></figure>\n");
         return this;
     }
 
@@ -61,22 +62,28 @@ public sealed class HtmlReport
         double X(int i) => left + (n == 1 ? 0 : (double)i / (n - 1)) * (w - left - right);
         double Y(double v) => top + (1 - (v - lo) / (hi - lo)) * (h - top - bottom);
         string[] colours = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b" };
-        var svg = new StringBuilder($"<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">");
-        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{h - bottom}\" x2=\"{w - right}\" y2=\"{h - bottom}\" stroke=\"#444\"/>");
+        var svg = new StringBuilder($"<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" " +
+            $"xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">");
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<line x1=\"{left}\" y1=\"{h - bottom}\" x2=\"{w - right}\" y2=\"{h - bottom}\" stroke=\"#444\"/>");
         svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{h - bottom}\" stroke=\"#444\"/>");
         for (int t = 0; t <= 4; t++)
         {
             double v = lo + (hi - lo) * t / 4;
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{N(Y(v) + 4)}\" text-anchor=\"end\">{N(v)}</text>");
         }
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"{h - bottom + 14}\">1</text><text x=\"{w - right}\" y=\"{h - bottom + 14}\" text-anchor=\"end\">{n}</text>");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{(left + w - right) / 2}\" y=\"{h - 6}\" text-anchor=\"middle\">{E(xLabel)}</text>");
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<text x=\"{left}\" y=\"{h - bottom + 14}\">1</text><text x=\"{w - right}\" y=\"{h - bottom + 14}\" " +
+            $"text-anchor=\"end\">{n}</text>");
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<text x=\"{(left + w - right) / 2}\" y=\"{h - 6}\" text-anchor=\"middle\">{E(xLabel)}</text>");
         for (int s = 0; s < series.Count; s++)
         {
             var pts = string.Join(" ", series[s].values.Select((v, i) => $"{N(X(i))},{N(Y(v))}"));
             var c = colours[s % colours.Length];
             svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\" points=\"{pts}\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{w - right + 10}\" y=\"{top + 16 * s}\" width=\"10\" height=\"10\" fill=\"{c}\"/>");
+            svg.Append(CultureInfo.InvariantCulture,
+                $"<rect x=\"{w - right + 10}\" y=\"{top + 16 * s}\" width=\"10\" height=\"10\" fill=\"{c}\"/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{w - right + 24}\" y=\"{top + 16 * s + 9}\">{E(series[s].name)}</text>");
         }
         svg.Append("</svg>");

@@ -52,7 +52,8 @@ public sealed class BdgpLabelTables
 
     /// <summary>The tables in <paramref name="folder"/>, or where <see cref="Find"/> finds them when no folder is named.</summary>
     public static BdgpLabelTables LoadOrFind(string? folder) =>
-        Load(folder ?? Find() ?? throw new FileNotFoundException("the BDGP label tables were not found; pass --tables FOLDER (the folder with " +
+        Load(folder ?? Find()
+            ?? throw new FileNotFoundException("the BDGP label tables were not found; pass --tables FOLDER (the folder with " +
             $"{ImagesTable} and {AnnotationsTable}, e.g. ../shared/data/bdgp-annotations) or set INSITU_BDGP_TABLES"));
 
     /// <summary>

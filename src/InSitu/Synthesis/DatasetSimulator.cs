@@ -55,7 +55,8 @@ public static class DatasetSimulator
         // images per range in the paper's proportions, rounded so that they add up exactly (largest remainder)
         var exact = SynthOptions.PaperRangeCounts.Select(c => (double)options.Images * c / total).ToArray();
         var targets = exact.Select(e => (int)Math.Floor(e)).ToArray();
-        foreach (int k in Enumerable.Range(0, 6).OrderByDescending(k => exact[k] - targets[k]).Take(options.Images - targets.Sum())) targets[k]++;
+        foreach (int k in Enumerable.Range(0, 6).OrderByDescending(k => exact[k] - targets[k]).Take(options.Images - targets.Sum()))
+            targets[k]++;
         for (int range = 1; range <= 6; range++)
         {
             int target = targets[range - 1];
@@ -103,7 +104,11 @@ public static class DatasetSimulator
         float angle = r.Uniform(-80f, 80f);
         var probe = new EmbryoPlacement(0, 0, half, angle);
         var (ex, ey) = probe.Extent;
-        var at = probe with { CenterX = r.Uniform(ex + 10, Math.Max(ex + 11, w - ex - 10)), CenterY = r.Uniform(ey + 10, Math.Max(ey + 11, h - ey - 10)) };
+        var at = probe with
+        {
+            CenterX = r.Uniform(ex + 10, Math.Max(ex + 11, w - ex - 10)),
+            CenterY = r.Uniform(ey + 10, Math.Max(ey + 11, h - ey - 10))
+        };
         var embryos = new List<(EmbryoModel, EmbryoPlacement)> { (model, at) };
         bool touching = r.Chance(0.3f);
         if (touching)
@@ -115,7 +120,8 @@ public static class DatasetSimulator
             float dist = at.RadiusToward(dir) + next.RadiusToward(dir + 180) - 0.04f * at.HalfHeight;
             float rad = dir * MathF.PI / 180;
             // rotated ellipses can overlap away from the centre line: push apart until they only just touch
-            while (Overlaps(at, next with { CenterX = at.CenterX + dist * MathF.Cos(rad), CenterY = at.CenterY + dist * MathF.Sin(rad) }, 0.96f))
+            while (Overlaps(at, next with { CenterX = at.CenterX + dist * MathF.Cos(rad), CenterY = at.CenterY + dist * MathF.Sin(rad) },
+                0.96f))
                 dist += 0.02f * at.HalfHeight;
             embryos.Add((other, next with { CenterX = at.CenterX + dist * MathF.Cos(rad), CenterY = at.CenterY + dist * MathF.Sin(rad) }));
         }
@@ -177,7 +183,8 @@ public static class DatasetSimulator
     /// Renders planned images in parallel into images/NNNNNN.png (raw: .jpg), keeping files already there when
     /// asked (a resumed run); returns the extension used.
     /// </summary>
-    public static string WriteImages(IReadOnlyList<SynthImage> plan, SynthOptions options, string folder, bool skipExisting, Action<int>? progress = null)
+    public static string WriteImages(IReadOnlyList<SynthImage> plan, SynthOptions options, string folder, bool skipExisting,
+        Action<int>? progress = null)
     {
         Directory.CreateDirectory(folder);
         string ext = options.Raw ? ".jpg" : ".png";
@@ -197,7 +204,8 @@ public static class DatasetSimulator
         return ext;
     }
 
-    /// <summary>The manifest row of a planned image: all its labels, the precise stage unless <paramref name="withStage"/> is false.</summary>
+    /// <summary>The manifest row of a planned image: all its labels, the precise stage unless <paramref name="withStage"/> is
+    /// false.</summary>
     public static ManifestRow Row(SynthImage p, string ext, bool withStage = true) =>
         new($"images/{p.Index:D6}{ext}", Stage: withStage ? p.Stage : null, Range: p.Bag.Range, Gene: p.Bag.Gene,
             View: "lateral", Terms: p.Bag.Terms, Bag: $"{p.Bag.Gene}_{p.Bag.Range}");

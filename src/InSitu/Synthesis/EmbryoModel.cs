@@ -241,9 +241,11 @@ public sealed class EmbryoModel
                 return Poles(p);
             case Tissue.Mesoderm:
                 {
-                    float early = Ramp(_tBand, 4.5f, 5.5f) * (1 - _bandWeight) * Smooth(-0.55f, -0.7f, p.Y) * Smooth(-0.65f, -0.5f, p.X) * Smooth(0.9f, 0.8f, p.X);
+                    float early = Ramp(_tBand, 4.5f, 5.5f) * (1 - _bandWeight) * Smooth(-0.55f, -0.7f, p.Y) * Smooth(-0.65f, -0.5f, p.X)
+                        * Smooth(0.9f, 0.8f, p.X);
                     float inner = band * Smooth(0.07f, 0.12f, p.Depth) * Smooth(0.08f, 0.16f, bandAlong);
-                    float late = Ramp(_tBand, 12.5f, 13.5f) * Smooth(0.05f, 0.09f, p.Depth) * Smooth(0.24f, 0.18f, p.Depth) * Smooth(-0.6f, -0.45f, p.X)
+                    float late = Ramp(_tBand, 12.5f, 13.5f) * Smooth(0.05f, 0.09f, p.Depth) * Smooth(0.24f, 0.18f, p.Depth)
+                        * Smooth(-0.6f, -0.45f, p.X)
                                  * (0.6f + 0.4f * Stripes(trunk, Segments, 0.3f));
                     return MathF.Max(early, MathF.Max(inner, late));
                 }
@@ -261,30 +263,36 @@ public sealed class EmbryoModel
                 }
             case Tissue.Hindgut:
                 {
-                    if (_tGut < 12.5f) return Ramp(_tGut, 6.5f, 7.5f) * Ring(p, MathF.Cos(_tipAngle) * 0.9f, MathF.Sin(_tipAngle) * 0.75f, 0.1f, 0.22f);
+                    if (_tGut < 12.5f) return Ramp(_tGut, 6.5f, 7.5f)
+                        * Ring(p, MathF.Cos(_tipAngle) * 0.9f, MathF.Sin(_tipAngle) * 0.75f, 0.1f, 0.22f);
                     return Tube(p, 0.93f, -0.1f, 0.55f, 0.28f, 0.085f) + 0.7f * Tube(p, 0.55f, 0.28f, 0.3f, 0.0f, 0.04f);
                 }
             case Tissue.VentralCord:
                 {
-                    float neuroectoderm = Ramp(_tCns, 5f, 6f) * (1 - _bandWeight) * Smooth(-0.75f, -0.6f, p.Y) * Smooth(-0.15f, -0.3f, p.Y) * Smooth(-0.6f, -0.5f, p.X);
-                    float neuroblasts = band * Smooth(0.12f, 0.05f, p.Depth - 0.04f) * Ramp(_tCns, 8f, 9f) * Noise.Dots(p.Px, p.Py, 0.07f, 0.03f, 0.8f, _seed + 5);
+                    float neuroectoderm = Ramp(_tCns, 5f, 6f) * (1 - _bandWeight) * Smooth(-0.75f, -0.6f, p.Y) * Smooth(-0.15f, -0.3f, p.Y)
+                        * Smooth(-0.6f, -0.5f, p.X);
+                    float neuroblasts = band * Smooth(0.12f, 0.05f, p.Depth - 0.04f) * Ramp(_tCns, 8f, 9f)
+                        * Noise.Dots(p.Px, p.Py, 0.07f, 0.03f, 0.8f, _seed + 5);
                     return MathF.Max(neuroectoderm, MathF.Max(neuroblasts, Cord(p)));
                 }
             case Tissue.Brain:
                 {
-                    float early = Ramp(_tCns, 8f, 9.5f) * (1 - _brain) * Blob(p, -0.78f, 0.15f, 0.14f, 0.4f) * Noise.Dots(p.Px, p.Py, 0.07f, 0.03f, 0.8f, _seed + 6);
+                    float early = Ramp(_tCns, 8f, 9.5f) * (1 - _brain) * Blob(p, -0.78f, 0.15f, 0.14f, 0.4f)
+                        * Noise.Dots(p.Px, p.Py, 0.07f, 0.03f, 0.8f, _seed + 6);
                     float lobes = _brain * Blob(p, -0.62f + 0.12f * _involution, 0.22f, 0.13f + 0.04f * _brain, 0.35f);
                     return MathF.Max(early, lobes);
                 }
             case Tissue.Midline:
-                return MathF.Max(Ramp(_tCns, 5f, 6f) * (1 - Ramp(_tCns, 12.5f, 13.5f)) * Smooth(-0.82f, -0.92f, p.Y) * Smooth(-0.6f, -0.5f, p.X) * surface,
+                return MathF.Max(Ramp(_tCns, 5f, 6f) * (1 - Ramp(_tCns, 12.5f, 13.5f)) * Smooth(-0.82f, -0.92f, p.Y)
+                    * Smooth(-0.6f, -0.5f, p.X) * surface,
                                  Cord(p) * Smooth(-0.7f, -0.78f, p.Y));
             case Tissue.Ectoderm:
                 return Ramp(_tSurface, 4.5f, 5.5f) * surface;
             case Tissue.DorsalEctoderm:
                 return Ramp(_tSurface, 4.5f, 5.5f) * surface * Smooth(0.05f, 0.25f, p.Y) * (1 - band) * (1 - Amnioserosa(p));
             case Tissue.VentralEctoderm:
-                return Ramp(_tSurface, 4.5f, 5.5f) * surface * MathF.Max(band, (1 - _bandWeight) * Smooth(0.25f, 0.05f, p.Y)) * Smooth(-0.65f, -0.5f, p.X);
+                return Ramp(_tSurface, 4.5f, 5.5f) * surface * MathF.Max(band, (1 - _bandWeight) * Smooth(0.25f, 0.05f, p.Y))
+                    * Smooth(-0.65f, -0.5f, p.X);
             case Tissue.HeadEctoderm:
                 return Ramp(_tSurface, 4.5f, 5.5f) * Smooth(0.2f, 0.1f, p.Depth) * Smooth(-0.45f, -0.6f, p.X);
             case Tissue.Amnioserosa:
@@ -300,16 +308,19 @@ public sealed class EmbryoModel
                 {
                     if (_tSurface < 10.3f) return 0;
                     float pits = Stripes(trunk, 10, 0.85f) * Smooth(0.12f, 0.04f, MathF.Abs(p.Depth - 0.15f)) * (band > 0 ? band : 1);
-                    float trunkLine = Ramp(_tSurface, 12.5f, 15f) * Smooth(0.06f, 0.02f, MathF.Abs(p.Y - 0.25f)) * Smooth(-0.35f, -0.25f, p.X) * Smooth(0.85f, 0.75f, p.X);
+                    float trunkLine = Ramp(_tSurface, 12.5f, 15f) * Smooth(0.06f, 0.02f, MathF.Abs(p.Y - 0.25f))
+                        * Smooth(-0.35f, -0.25f, p.X) * Smooth(0.85f, 0.75f, p.X);
                     return MathF.Max(pits * Ramp(_tSurface, 10.3f, 11f) * (1 - 0.5f * Ramp(_tSurface, 13f, 15f)), trunkLine);
                 }
             case Tissue.SensoryOrgans:
                 return Ramp(_tSurface, 10.5f, 12f) * MathF.Max(
-                    Stripes(trunk, Segments, 0.9f) * Smooth(0.15f, 0.05f, p.Depth) * MathF.Max(Smooth(0.08f, 0f, MathF.Abs(p.Y + 0.3f)), Smooth(0.08f, 0f, MathF.Abs(p.Y - 0.35f))),
+                    Stripes(trunk, Segments, 0.9f) * Smooth(0.15f, 0.05f, p.Depth)
+                        * MathF.Max(Smooth(0.08f, 0f, MathF.Abs(p.Y + 0.3f)), Smooth(0.08f, 0f, MathF.Abs(p.Y - 0.35f))),
                     Blob(p, -0.88f, -0.05f, 0.06f, 0.3f));
             case Tissue.SomaticMuscle:
                 return Ramp(_tBand, 11f, 13f) * Smooth(0.03f, 0.07f, p.Depth) * Smooth(0.2f, 0.14f, p.Depth) * Smooth(-0.6f, -0.45f, p.X)
-                       * Stripes(trunk + 0.08f * p.Y, Segments, 0.55f) + 0.5f * Field(Tissue.Mesoderm, p, band, bandAlong, trunk) * (1 - Ramp(_tBand, 11f, 13f));
+                       * Stripes(trunk + 0.08f * p.Y, Segments, 0.55f)
+                       + 0.5f * Field(Tissue.Mesoderm, p, band, bandAlong, trunk) * (1 - Ramp(_tBand, 11f, 13f));
             case Tissue.VisceralMuscle:
                 return _tGut < 12.5f ? band * Smooth(0.12f, 0.2f, p.Depth) * Ramp(_tGut, 9f, 10f) * Stripes(bandAlong, 11, 0.4f)
                                      : Ring(p, 0.02f, 0.02f, 0.55f, 0.38f);
@@ -317,12 +328,14 @@ public sealed class EmbryoModel
                 return Ramp(_tBand, 11f, 13f) * Smooth(0.12f, 0.18f, p.Depth) * Smooth(0.35f, 0.28f, p.Depth) * Smooth(-0.2f, -0.05f, p.Y)
                        * Smooth(-0.4f, -0.25f, p.X) * (0.5f + 0.5f * Noise.Dots(p.Px, p.Py, 0.1f, 0.05f, 0.9f, _seed + 7));
             case Tissue.DorsalVessel:
-                return Ramp(_tSurface, 13f, 15f) * Smooth(0.75f, 0.85f, p.Y) * Smooth(0.03f, 0.06f, p.Depth) * Smooth(0.14f, 0.1f, p.Depth) * Smooth(-0.3f, -0.15f, p.X);
+                return Ramp(_tSurface, 13f, 15f) * Smooth(0.75f, 0.85f, p.Y) * Smooth(0.03f, 0.06f, p.Depth) * Smooth(0.14f, 0.1f, p.Depth)
+                    * Smooth(-0.3f, -0.15f, p.X);
             case Tissue.Hemocytes:
                 {
                     float dots = Noise.Dots(p.Px, p.Py, 0.12f, 0.035f, 0.5f, _seed + 8);
                     float spread = Ramp(_tBand, 10f, 13f);
-                    return Ramp(_tBand, 6f, 7f) * dots * MathF.Max(Blob(p, -0.65f, -0.35f, 0.2f, 0.45f), spread * Smooth(0.05f, 0.12f, p.Depth));
+                    return Ramp(_tBand, 6f, 7f) * dots
+                        * MathF.Max(Blob(p, -0.65f, -0.35f, 0.2f, 0.45f), spread * Smooth(0.05f, 0.12f, p.Depth));
                 }
             case Tissue.Glands:
                 return Ramp(_tSurface, 12f, 13f) * Blob(p, -0.42f, 0.48f, 0.06f, 0.14f);
@@ -369,9 +382,11 @@ public sealed class EmbryoModel
         d -= 0.08f * Ramp(_tSurface, 1.8f, 3f) * (1 - Ramp(_tSurface, 4.5f, 5.5f)) * Smooth(0.09f, 0.04f, p.Depth) * (1 - rim);
         d += 0.3f * Poles(p);
         // syncytial nuclei under the surface, then the tall cells of the cellular blastoderm
-        if (_nuclei > 0) d += 0.16f * _nuclei * Smooth(0.09f, 0.05f, MathF.Abs(p.Depth - 0.05f)) * Noise.Dots(p.Px, p.Py, 0.035f, 0.014f, 0.95f, _seed + 2);
+        if (_nuclei > 0) d += 0.16f * _nuclei * Smooth(0.09f, 0.05f, MathF.Abs(p.Depth - 0.05f))
+            * Noise.Dots(p.Px, p.Py, 0.035f, 0.014f, 0.95f, _seed + 2);
         if (_cellular > 0) d += _cellular * Smooth(0.15f, 0.1f, p.Depth) * (0.16f + 0.06f * MathF.Sin(p.Angle * 160));
-        if (_ventralFurrow > 0) d += 0.22f * _ventralFurrow * Smooth(0.05f, 0f, MathF.Abs(p.Y + 0.8f)) * Smooth(-0.5f, -0.35f, p.X) * Smooth(0.6f, 0.45f, p.X);
+        if (_ventralFurrow > 0) d += 0.22f * _ventralFurrow * Smooth(0.05f, 0f, MathF.Abs(p.Y + 0.8f)) * Smooth(-0.5f, -0.35f, p.X)
+            * Smooth(0.6f, 0.45f, p.X);
         if (_cephalic > 0) d += 0.25f * _cephalic * Smooth(0.03f, 0f, MathF.Abs(p.X + 0.36f - 0.05f * p.Y)) * Smooth(0.5f, 0.2f, p.Depth);
 
         // germ band: a dense band of cells, its tip clearly bordered against the thin amnioserosa
@@ -380,7 +395,8 @@ public sealed class EmbryoModel
         if (band > 0 && _grooves > 0)
             d += 0.22f * _grooves * band * Smooth(0.35f, 0.9f, Stripes(trunk, Segments, 0f)) * Smooth(0.2f, 0.05f, p.Depth);
         else if (_grooves > 0)
-            d += 0.18f * _grooves * Smooth(0.35f, 0.9f, Stripes(trunk, Segments, 0f)) * Smooth(0.18f, 0.04f, p.Depth) * Smooth(0.5f, 0.1f, p.Y);
+            d += 0.18f * _grooves * Smooth(0.35f, 0.9f, Stripes(trunk, Segments, 0f)) * Smooth(0.18f, 0.04f, p.Depth)
+                * Smooth(0.5f, 0.1f, p.Y);
 
         // later anatomy that shows without stain
         d += 0.2f * Gut(p);
@@ -389,8 +405,10 @@ public sealed class EmbryoModel
         if (_cuticle > 0)
         {
             d += 0.16f * _cuticle * rim;
-            d += 0.25f * _cuticle * Smooth(0.04f, 0.01f, MathF.Abs(p.Y - 0.25f)) * Smooth(-0.35f, -0.25f, p.X) * Smooth(0.85f, 0.75f, p.X); // air-filled trachea
-            d += 0.12f * _cuticle * Stripes(trunk, Segments, 0.8f) * Smooth(-0.5f, -0.7f, p.Y) * Smooth(0.08f, 0.02f, p.Depth); // denticle belts
+            d += 0.25f * _cuticle * Smooth(0.04f, 0.01f, MathF.Abs(p.Y - 0.25f)) * Smooth(-0.35f, -0.25f, p.X)
+                * Smooth(0.85f, 0.75f, p.X); // air-filled trachea
+            d += 0.12f * _cuticle * Stripes(trunk, Segments, 0.8f) * Smooth(-0.5f, -0.7f, p.Y)
+                * Smooth(0.08f, 0.02f, p.Depth); // denticle belts
         }
         return Math.Clamp(d, 0, 1);
     }

@@ -3,7 +3,8 @@ using InSitu.Common;
 namespace InSitu.Synthesis;
 
 /// <summary>Where one embryo lies in an image: centre, half-length in pixels and angle of its anterior-posterior axis.</summary>
-public readonly record struct EmbryoPlacement(float CenterX, float CenterY, float HalfLength, float AngleDegrees, float Aspect = EmbryoModel.Aspect)
+public readonly record struct EmbryoPlacement(float CenterX, float CenterY, float HalfLength, float AngleDegrees,
+    float Aspect = EmbryoModel.Aspect)
 {
     public float HalfHeight => HalfLength / Aspect;
 
@@ -69,7 +70,8 @@ public static class EmbryoRenderer
         var rgb = new float[width * height * 3];
         uint seed = random.NextUInt();
         PaintBackground(rgb, width, height, photo, seed);
-        for (int e = embryos.Count - 1; e >= 0; e--) PaintEmbryo(rgb, width, height, embryos[e].model, embryos[e].at, photo, seed + (uint)e * 7919);
+        for (int e = embryos.Count - 1; e >= 0; e--)
+            PaintEmbryo(rgb, width, height, embryos[e].model, embryos[e].at, photo, seed + (uint)e * 7919);
         var sharp = Blur(rgb, width, height, photo.Blur);
         if (photo.DefocusShare > 0)
         {
@@ -101,7 +103,8 @@ public static class EmbryoRenderer
         const int cell = 8;
         int gw = width / cell + 2, gh = height / cell + 2;
         var light = new float[gw * gh];
-        float gx = MathF.Cos(photo.IlluminationAngle) * photo.IlluminationSlope, gy = MathF.Sin(photo.IlluminationAngle) * photo.IlluminationSlope;
+        float gx = MathF.Cos(photo.IlluminationAngle) * photo.IlluminationSlope, gy = MathF.Sin(photo.IlluminationAngle)
+            * photo.IlluminationSlope;
         float scale = 1f / Math.Max(width, height);
         for (int j = 0; j < gh; j++)
             for (int i = 0; i < gw; i++)
@@ -130,7 +133,8 @@ public static class EmbryoRenderer
         }
     }
 
-    private static void PaintEmbryo(float[] rgb, int width, int height, EmbryoModel model, EmbryoPlacement at, PhotoConditions photo, uint seed)
+    private static void PaintEmbryo(float[] rgb, int width, int height, EmbryoModel model, EmbryoPlacement at,
+        PhotoConditions photo, uint seed)
     {
         float angle = at.AngleDegrees * MathF.PI / 180, cos = MathF.Cos(angle), sin = MathF.Sin(angle);
         float A = at.HalfLength, B = at.HalfHeight, pixel = 1 / B;

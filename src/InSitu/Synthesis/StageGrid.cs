@@ -34,7 +34,8 @@ public static class StageGrid
                         {
                             // 2x2 box downsampling
                             int s = full[((2 * y) * options.Width + 2 * x) * 3 + c] + full[((2 * y) * options.Width + 2 * x + 1) * 3 + c]
-                                  + full[((2 * y + 1) * options.Width + 2 * x) * 3 + c] + full[((2 * y + 1) * options.Width + 2 * x + 1) * 3 + c];
+                                  + full[((2 * y + 1) * options.Width + 2 * x) * 3 + c] +
+                                      full[((2 * y + 1) * options.Width + 2 * x + 1) * 3 + c];
                             pixels[((oy + y) * width + x0 + x) * 3 + c] = (byte)((s + 2) / 4);
                         }
             }

@@ -13,7 +13,8 @@ public sealed class Backtracking : ITrainerCallback
         if (double.IsFinite(metrics.TrainLoss)) return;
         var state = context.State;
         if (state.Backtracks >= context.Config.MaxBacktracks)
-            throw new InvalidOperationException($"training diverged in epoch {metrics.Epoch} (loss {metrics.TrainLoss}) after {state.Backtracks} " +
+            throw new InvalidOperationException($"training diverged in epoch {metrics.Epoch} (loss {metrics.TrainLoss}) " +
+                $"after {state.Backtracks} " +
                 "backtrack(s); lower learning_rate");
         var restored = context.Run.ReadJson<TrainingState>(Checkpoints.StateFile);
         Checkpoints.Restore(context.Run, restored, context.Model, context.Optimizer);
@@ -49,7 +50,8 @@ public sealed class BestOnValidation : ITrainerCallback
     }
 }
 
-/// <summary>Ends training when the selection metric has not improved for <see cref="TrainingConfig.EarlyStoppingPatience"/> epochs.</summary>
+/// <summary>Ends training when the selection metric has not improved for <see cref="TrainingConfig.EarlyStoppingPatience"/>
+/// epochs.</summary>
 public sealed class EarlyStopping : ITrainerCallback
 {
     public void OnEpochEnd(TrainerContext context, EpochMetrics metrics)

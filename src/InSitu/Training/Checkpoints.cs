@@ -28,7 +28,8 @@ public static class Checkpoints
         var previous = context.State.Folder;
         context.State.Folder = folder;
         run.WriteJson(StateFile, context.State);
-        if (previous.Length > 0 && previous != folder && Directory.Exists(run.File(previous))) Directory.Delete(run.File(previous), recursive: true);
+        if (previous.Length > 0 && previous != folder && Directory.Exists(run.File(previous)))
+            Directory.Delete(run.File(previous), recursive: true);
     }
 
     /// <summary>
@@ -43,7 +44,8 @@ public static class Checkpoints
         {
             var changed = ChangedSettings(saved, config);
             if (changed.Count > 0)
-                throw new InvalidDataException($"{run.File(StateFile)}: cannot resume with changed settings ({string.Join(", ", changed)}); " +
+                throw new InvalidDataException($"{run.File(StateFile)}: cannot resume with changed settings " +
+                    $"({string.Join(", ", changed)}); " +
                     "use the original settings, or a new output folder");
         }
         Restore(run, state, model, optimizer);
@@ -55,7 +57,8 @@ public static class Checkpoints
     {
         var folder = run.File(state.Folder);
         if (state.Folder.Length == 0 || !Directory.Exists(folder))
-            throw new InvalidDataException($"{run.File(StateFile)}: its checkpoint folder '{state.Folder}' is missing; start the run again without --resume");
+            throw new InvalidDataException($"{run.File(StateFile)}: its checkpoint folder '{state.Folder}' is missing; start the run " +
+                $"again without --resume");
         model.Load(Path.Combine(folder, "model.pt"));
         var optimizerState = Serialization.Load(Path.Combine(folder, "optimizer.pt"));
         try

@@ -40,7 +40,15 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         using var optimizer = _config.CreateOptimizer(model.Parameters());
         var scheduler = _config.CreateScheduler(optimizer);
         var state = (resume ? Checkpoints.Resume(_run, model, optimizer, _config) : null) ?? new TrainingState { Config = _config };
-        var context = new TrainerContext { Model = model, Optimizer = optimizer, Scheduler = scheduler, Config = _config, Run = _run, State = state };
+        var context = new TrainerContext
+        {
+            Model = model,
+            Optimizer = optimizer,
+            Scheduler = scheduler,
+            Config = _config,
+            Run = _run,
+            State = state
+        };
         if (state.Folder.Length == 0) Checkpoints.Save(context); // the starting point, for a backtrack in epoch 1
         while (state.CompletedEpochs < _config.Epochs && !state.Stopped)
         {
@@ -82,7 +90,8 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             correct += step.Correct;
             seen += step.Items;
             batch++;
-            var progress = new BatchProgress(epoch + 1, _config.Epochs, batch, batches, lossSum / seen, correct / seen, seen / watch.Elapsed.TotalSeconds);
+            var progress = new BatchProgress(epoch + 1, _config.Epochs, batch, batches, lossSum / seen, correct / seen,
+                seen / watch.Elapsed.TotalSeconds);
             foreach (var callback in Callbacks) callback.OnBatch(context, progress);
         }
         double itemsPerSecond = seen / watch.Elapsed.TotalSeconds;

@@ -26,7 +26,8 @@ public sealed class TrainerContext
 }
 
 /// <summary>Progress inside an epoch: running loss and accuracy over the items seen so far.</summary>
-public readonly record struct BatchProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Accuracy, double ItemsPerSecond);
+public readonly record struct BatchProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss,
+    double Accuracy, double ItemsPerSecond);
 
 /// <summary>A hook into the training loop; each method does nothing unless overridden.</summary>
 public interface ITrainerCallback

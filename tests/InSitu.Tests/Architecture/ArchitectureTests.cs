@@ -38,7 +38,8 @@ public class ArchitectureTests
         // the sample namespaces below are compiled into this test assembly with a real cycle and a workflow-to-workflow call
         var graph = NamespaceGraph.Of(typeof(Samples.Ping.Ping).Assembly, "InSitu.Tests.Architecture.Samples");
         Assert.Contains("InSitu.Tests.Architecture.Samples.Ping <-> InSitu.Tests.Architecture.Samples.Pong", graph.Cycles());
-        Assert.Contains("workflow InSitu.Tests.Architecture.Samples.Workflows.Terms uses workflow InSitu.Tests.Architecture.Samples.Workflows.Bags",
+        Assert.Contains("workflow InSitu.Tests.Architecture.Samples.Workflows.Terms uses workflow " +
+            "InSitu.Tests.Architecture.Samples.Workflows.Bags",
             graph.LayerViolations("InSitu.Tests.Architecture.Samples.Workflows"));
     }
 }

@@ -108,7 +108,8 @@ public sealed class NamespaceGraph
 
     private static IEnumerable<Type> ReferencedTypes(Type type)
     {
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        const BindingFlags all =
+            BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
         var found = new List<Type>();
         if (type.BaseType is { } b) found.Add(b);
         found.AddRange(type.GetInterfaces());

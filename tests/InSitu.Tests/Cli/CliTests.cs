@@ -27,7 +27,8 @@ public class CliTests : TempFolderTest
     {
         var outDir = Path.Combine(dir, "demo");
         File.WriteAllText(Path.Combine(dir, "tiny.json"), "{\"base_width\": 4, \"coarse\": {\"epochs\": 1, \"milestones\": [1]}, " +
-            "\"fine\": {\"epochs\": 1, \"milestones\": [1]}, \"feature\": {\"epochs\": 1, \"milestones\": [1]}, \"reference_sets\": 3, \"gabor_lambdas\": [0.1]}");
+            "\"fine\": {\"epochs\": 1, \"milestones\": [1]}, \"feature\": {\"epochs\": 1, \"milestones\": [1]}, \"reference_sets\": 3, " +
+            "\"gabor_lambdas\": [0.1]}");
         var (code, output, _) = CliRunner.Run("demo", "--out", outDir, "--seeds", "2", "--per-stage", "6", "--coarse-factor", "1",
             "--config", Path.Combine(dir, "tiny.json"), "--tables", Path.Combine(TestPaths.SharedData, "bdgp-annotations"));
         Assert.Equal(0, code);

@@ -53,7 +53,8 @@ public class CommonTests : TempFolderTest
         File.WriteAllText(file, "null");
         Assert.Contains("model.json' is empty", Assert.Throws<InvalidDataException>(() => JsonFile.Read<StageModelInfo>(file)).Message);
         File.WriteAllText(file, "{\"method\": ");
-        Assert.Contains("model.json' is not a valid StageModelInfo", Assert.Throws<InvalidDataException>(() => JsonFile.Read<StageModelInfo>(file)).Message);
+        Assert.Contains("model.json' is not a valid StageModelInfo",
+            Assert.Throws<InvalidDataException>(() => JsonFile.Read<StageModelInfo>(file)).Message);
         File.WriteAllText(file, "{\"method\": \"magic\", \"weights\": \"m.pt\", \"config\": {}}");
         var e = Assert.Throws<InvalidDataException>(() => StageModelInfo.Load(file));
         Assert.Contains("unknown method 'magic': use gabor, plain, data, data+feature", e.Message);
@@ -91,7 +92,8 @@ public class CommonTests : TempFolderTest
         Assert.Equal(StageMethods.DataFeature, StageMethods.Find("data_feature"));
         Assert.Contains("no method given", Assert.Throws<ArgumentException>(() => StageMethods.Parse(",")).Message);
         Assert.Contains("listed twice", Assert.Throws<ArgumentException>(() => StageMethods.Parse("data,data")).Message);
-        Assert.Contains("use gabor, plain, data, data+feature", Assert.Throws<ArgumentException>(() => StageMethods.Parse("data,dta")).Message);
+        Assert.Contains("use gabor, plain, data, data+feature",
+            Assert.Throws<ArgumentException>(() => StageMethods.Parse("data,dta")).Message);
     }
 
     [Fact]

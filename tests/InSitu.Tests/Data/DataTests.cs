@@ -56,7 +56,8 @@ public class DataTests : TempFolderTest
     {
         var rows = new[]
         {
-            new ManifestRow("img/a.png", "x", 9, 4, "gene,with comma", "lateral", new[] { "ventral ectoderm primordium", "say \"hi\"" }, "g_4", "train"),
+            new ManifestRow("img/a.png", "x", 9, 4, "gene,with comma", "lateral",
+                new[] { "ventral ectoderm primordium", "say \"hi\"" }, "g_4", "train"),
             new ManifestRow("img/b.png", Range: 2),
         };
         var file = Path.Combine(dir, "m.csv");
@@ -101,7 +102,9 @@ public class DataTests : TempFolderTest
     public void CommandsImportSummariseAndRejectBadInput()
     {
         var outFile = Path.Combine(dir, "ovary.csv");
-        Assert.Equal(0, InSitu.Cli.Cli.Build().Parse(new[] { "data", "import", Path.Combine(TestPaths.SharedData, "ovary-stages"), "--out", outFile }).Invoke());
+        Assert.Equal(0,
+            InSitu.Cli.Cli.Build()
+            .Parse(new[] { "data", "import", Path.Combine(TestPaths.SharedData, "ovary-stages"), "--out", outFile }).Invoke());
         Assert.Equal(51, File.ReadAllLines(outFile).Length);
         Assert.Equal(0, InSitu.Cli.Cli.Build().Parse(new[] { "data", "stats", outFile }).Invoke());
         var bad = Path.Combine(dir, "bad.csv");
@@ -123,7 +126,8 @@ public class BdgpImportTests : TempFolderTest
         foreach (var name in new[] { "45376_s.bmp", "45377_s.bmp" })
             using (var scope = TorchRuntime.NewDisposeScope())
                 ImageIO.Write(Path.Combine(images, name), Factory.Zeros(new long[] { 8, 20, 3 }, DType.UInt8));
-        var r = BdgpImporter.Import(Path.Combine(Tables, "standard_images.csv"), Path.Combine(Tables, "standard_annotations.csv"), images, dir);
+        var r = BdgpImporter.Import(Path.Combine(Tables, "standard_images.csv"),
+            Path.Combine(Tables, "standard_annotations.csv"), images, dir);
         Assert.Equal(2, r.Manifest.Rows.Count);
         Assert.True(r.ImagesInTables > 19_000);
         Assert.Equal(r.ImagesInTables - 2, r.Missing);
@@ -167,7 +171,8 @@ public class SplitTests : TempFolderTest
         for (int g = 0; g < 120; g++)
         {
             int stage = 4 + g % 14, n = 2 + rng.Next(5);
-            for (int k = 0; k < n; k++) rows.Add(new ManifestRow($"g{g}_{k}.png", Stage: stage, Range: StageRanges.Of(stage), Gene: $"G{g}"));
+            for (int k = 0; k < n; k++)
+                rows.Add(new ManifestRow($"g{g}_{k}.png", Stage: stage, Range: StageRanges.Of(stage), Gene: $"G{g}"));
         }
         return new Manifest(rows, dir);
     }

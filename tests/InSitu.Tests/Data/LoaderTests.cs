@@ -127,7 +127,8 @@ public class LoaderTests : TempFolderTest
 
 public class StandardizeTests : TempFolderTest
 {
-    private static readonly Lazy<BdgpLabelTables> Tables = new(() => BdgpLabelTables.Load(Path.Combine(TestPaths.SharedData, "bdgp-annotations")));
+    private static readonly Lazy<BdgpLabelTables> Tables = new(() =>
+        BdgpLabelTables.Load(Path.Combine(TestPaths.SharedData, "bdgp-annotations")));
 
     private static float AngleError(float a, float b) => MathF.Abs(((a - b) % 180 + 270) % 180 - 90);
 
@@ -145,7 +146,8 @@ public class StandardizeTests : TempFolderTest
             if (!result.Ok) continue;
             ok++;
             if (truth.TouchingNeighbour) touching++;
-            Assert.True(AngleError(result.AngleDegrees, truth.Embryo.AngleDegrees) < 4, $"image {image.Index}: angle {result.AngleDegrees:F1} vs {truth.Embryo.AngleDegrees:F1}");
+            Assert.True(AngleError(result.AngleDegrees, truth.Embryo.AngleDegrees) < 4,
+                $"image {image.Index}: angle {result.AngleDegrees:F1} vs {truth.Embryo.AngleDegrees:F1}");
             Assert.InRange(result.Elongation, 2.2f, 3.1f); // the embryo alone, not merged with a neighbour
             Assert.Equal(320 * 128 * 3, result.Pixels!.Length);
         }
@@ -185,7 +187,8 @@ public class StandardizeTests : TempFolderTest
     public void StandardizeCommandWritesImagesAndListsFailures()
     {
         var raw = Path.Combine(dir, "raw");
-        var (code, _, _) = CliRunner.Run("synth", "--out", raw, "--raw", "--images", "3", "--seed", "2", "--tables", Path.Combine(TestPaths.SharedData, "bdgp-annotations"));
+        var (code, _, _) = CliRunner.Run("synth", "--out", raw, "--raw", "--images", "3", "--seed", "2", "--tables",
+            Path.Combine(TestPaths.SharedData, "bdgp-annotations"));
         Assert.Equal(0, code);
         File.WriteAllText(Path.Combine(raw, "images", "broken.jpg"), "truncated");
         var outDir = Path.Combine(dir, "std");
@@ -249,7 +252,8 @@ public class FlyExpressImportTests : TempFolderTest
         Assert.Contains("unknown term 'ventral nerve chord'", Assert.Throws<InvalidDataException>(() =>
             FlyExpressBagImporter.Import(Path.Combine(dir, "bad3.csv"), images, dir, Path.Combine(dir, "terms.txt"))).Message);
 
-        var (code, _, _) = CliRunner.Run("data", "import", images, "--flyexpress", Path.Combine(dir, "bags.csv"), "--terms", Path.Combine(dir, "terms.txt"), "--out", Path.Combine(dir, "m.csv"));
+        var (code, _, _) = CliRunner.Run("data", "import", images, "--flyexpress", Path.Combine(dir, "bags.csv"), "--terms",
+            Path.Combine(dir, "terms.txt"), "--out", Path.Combine(dir, "m.csv"));
         Assert.Equal(0, code);
         Assert.Equal(4, Manifest.Load(Path.Combine(dir, "m.csv")).Rows.Count);
     }

@@ -126,7 +126,15 @@ public class InterpretationTests : TempFolderTest
         var y = Tensor.FromArray(labels, n);
         TorchRuntime.ManualSeed(2);
         using var net = new ResNet(ResNetConfig.Paper(1, 2, size, size, baseWidth: 4));
-        var config = new TrainingConfig { Epochs = 6, BatchSize = 16, LearningRate = 0.05, Milestones = new[] { 5 }, FlipHorizontal = false, FlipVertical = false };
+        var config = new TrainingConfig
+        {
+            Epochs = 6,
+            BatchSize = 16,
+            LearningRate = 0.05,
+            Milestones = new[] { 5 },
+            FlipHorizontal = false,
+            FlipVertical = false
+        };
         TrainingHelpers.Fit(net, config, Path.Combine(dir, "run"), x, y, x, y);
         Assert.True(TrainingHelpers.Accuracy(net, x, y) > 0.9);
 

@@ -19,7 +19,8 @@ public class ResNetInferenceTests
         {
             using var step = TorchRuntime.NewDisposeScope();
             model.ZeroGrad();
-            F.CrossEntropy(model.Forward(Factory.Randn(new long[] { 4, 1, 32, 32 })), Tensor.FromArray(new long[] { 0, 1, 2, 1 })).Backward();
+            F.CrossEntropy(model.Forward(Factory.Randn(new long[] { 4, 1, 32, 32 })), Tensor.FromArray(new long[] { 0, 1, 2, 1 }))
+                .Backward();
             opt.Step();
         }
         model.Eval();

@@ -63,7 +63,8 @@ public class StateDictTests
         {
             var t = loaded[key];
             Assert.Equal(dtypes.GetProperty(key).GetString(), "torch." + t.DType.Name());
-            Assert.True(c.Shape(key).SequenceEqual(t.Shape), $"{key}: shape {Tensor.FormatShape(t.Shape)}, PyTorch has {Tensor.FormatShape(c.Shape(key))}");
+            Assert.True(c.Shape(key).SequenceEqual(t.Shape),
+                $"{key}: shape {Tensor.FormatShape(t.Shape)}, PyTorch has {Tensor.FormatShape(c.Shape(key))}");
             // Views must come back as the viewed elements (storage offset and strides applied), bit for bit.
             Assert.Equal(c.Doubles(key), t.ToDoubleArray());
         }
@@ -129,7 +130,8 @@ public class StateDictTests
             model.Save(weights);
             var input = Path.Combine(dir.FullName, "input.json");
             // "R" writes the shortest text that reads back to the same float, so PyTorch sees the identical input.
-            File.WriteAllText(input, "[" + string.Join(",", x.ToArray<float>().Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]");
+            File.WriteAllText(input,
+                "[" + string.Join(",", x.ToArray<float>().Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]");
 
             var result = RunPython(PyTorchSide, FixturesScriptDir(), weights, input);
             using var doc = JsonDocument.Parse(result);

@@ -6,7 +6,8 @@ namespace InSitu.Tests.Synthesis;
 
 public class SynthesisTests : TempFolderTest
 {
-    private static readonly Lazy<BdgpLabelTables> Tables = new(() => BdgpLabelTables.Load(Path.Combine(TestPaths.SharedData, "bdgp-annotations")));
+    private static readonly Lazy<BdgpLabelTables> Tables = new(() =>
+        BdgpLabelTables.Load(Path.Combine(TestPaths.SharedData, "bdgp-annotations")));
 
     [Fact]
     public void LabelTablesHoldEveryBagOfTheRealData()
@@ -15,7 +16,8 @@ public class SynthesisTests : TempFolderTest
         Assert.Equal(46757, t.Bags.Sum(b => b.Images)); // every image name of standard_images.csv
         Assert.Equal(11569, t.Bags.Count);
         Assert.All(t.Bags, b => Assert.InRange(b.Range, 1, 6));
-        Assert.Contains(t.Bags, b => b.Gene == "AT12172" && b.Range == 2 && b.Terms.SequenceEqual(new[] { "cellular blastoderm", "maternal" }));
+        Assert.Contains(t.Bags, b => b.Gene == "AT12172" && b.Range == 2
+            && b.Terms.SequenceEqual(new[] { "cellular blastoderm", "maternal" }));
     }
 
     /// <summary>
@@ -34,7 +36,8 @@ public class SynthesisTests : TempFolderTest
         for (int range = 1; range <= 6; range++)
         {
             double share = plan.Count(p => p.Bag.Range == range) / (double)plan.Count;
-            Assert.InRange(share, SynthOptions.PaperRangeCounts[range - 1] / (double)paperTotal - 0.005, SynthOptions.PaperRangeCounts[range - 1] / (double)paperTotal + 0.005);
+            Assert.InRange(share, SynthOptions.PaperRangeCounts[range - 1] / (double)paperTotal - 0.005,
+                SynthOptions.PaperRangeCounts[range - 1] / (double)paperTotal + 0.005);
 
             var realBags = Tables.Value.Bags.Where(b => b.Range == range).ToList();
             var simBags = plan.Where(p => p.Bag.Range == range).Select(p => p.Bag).Distinct().ToList();
@@ -45,7 +48,8 @@ public class SynthesisTests : TempFolderTest
                 if (real < 0.05) continue;
                 double sim = simBags.Count(b => b.Terms.Contains(term)) / (double)simBags.Count;
                 double tolerance = images >= 36908 ? 0.03 : 4 * Math.Sqrt(real * (1 - real) / simBags.Count);
-                Assert.True(Math.Abs(sim - real) <= tolerance, $"range {range}, '{term}': simulated {sim:F3} vs real {real:F3} (tolerance {tolerance:F3})");
+                Assert.True(Math.Abs(sim - real) <= tolerance,
+                    $"range {range}, '{term}': simulated {sim:F3} vs real {real:F3} (tolerance {tolerance:F3})");
             }
         }
         // every image's precise stage lies in its bag's range, and all stages 1..17 occur

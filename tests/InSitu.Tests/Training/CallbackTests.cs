@@ -52,7 +52,8 @@ public class CallbackTests : TempFolderTest
         Assert.True(state.GetProperty("stopped").GetBoolean());
         Assert.Equal(1, state.GetProperty("best_epoch").GetInt32());
         // a resumed run that had stopped early does not train on
-        var again = new Trainer<ImageBatch>(new ScriptedTask(model, new[] { 1.0 }), Source(), config, new RunDirectory(run)).Fit(resume: true);
+        var again = new Trainer<ImageBatch>(new ScriptedTask(model, new[] { 1.0 }), Source(), config, new RunDirectory(run))
+            .Fit(resume: true);
         Assert.Equal(3, again.Count);
     }
 
@@ -97,7 +98,12 @@ public class CallbackTests : TempFolderTest
         using var sgd = new TrainingConfig { LearningRate = 1 }.CreateOptimizer(model.Parameters());
         var cosine = new TrainingConfig { Schedule = ScheduleKind.Cosine, Epochs = 4, LearningRate = 1 }.CreateScheduler(sgd);
         Assert.Equal(0.5, cosine.RateAt(1, 2), 12);
-        var restarts = new TrainingConfig { Schedule = ScheduleKind.WarmRestarts, RestartPeriod = 2, LearningRate = 1 }.CreateScheduler(sgd);
+        var restarts = new TrainingConfig
+        {
+            Schedule = ScheduleKind.WarmRestarts,
+            RestartPeriod = 2,
+            LearningRate = 1
+        }.CreateScheduler(sgd);
         Assert.Equal(1, restarts.RateAt(1, 2), 12);
         Assert.IsType<MultiStepLR>(new TrainingConfig().CreateScheduler(sgd));
     }

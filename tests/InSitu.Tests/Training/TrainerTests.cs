@@ -36,7 +36,8 @@ public class ToolkitTests : TempFolderTest
         using (var straight = Make()) TrainingHelpers.Fit(straight, cfg, a, x, y, vx, vy);
         // the interrupted run is killed after epoch 1's checkpoint, then resumes with the same settings
         using (var first = Make())
-            Assert.Throws<OperationCanceledException>(() => TrainingHelpers.Fit(first, cfg, b, x, y, vx, vy, extra: new TrainingHelpers.KillAfterEpoch(1)));
+            Assert.Throws<OperationCanceledException>(() =>
+                TrainingHelpers.Fit(first, cfg, b, x, y, vx, vy, extra: new TrainingHelpers.KillAfterEpoch(1)));
         using var resumed = Make();
         var rest = TrainingHelpers.Fit(resumed, cfg, b, x, y, vx, vy, resume: true);
 
@@ -47,7 +48,8 @@ public class ToolkitTests : TempFolderTest
             var one = Serialization.Load(Path.Combine(a, "checkpoint-0003", file));
             var two = Serialization.Load(Path.Combine(b, "checkpoint-0003", file));
             Assert.Equal(one.Keys, two.Keys);
-            foreach (var key in one.Keys) Assert.Equal(one[key].Cast(DType.Float64).ToArray<double>(), two[key].Cast(DType.Float64).ToArray<double>());
+            foreach (var key in one.Keys)
+                Assert.Equal(one[key].Cast(DType.Float64).ToArray<double>(), two[key].Cast(DType.Float64).ToArray<double>());
         }
     }
 

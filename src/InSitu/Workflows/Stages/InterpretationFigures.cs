@@ -15,7 +15,8 @@ namespace InSitu.Workflows.Stages;
 /// </summary>
 public static class InterpretationFigures
 {
-    public static void Add(HtmlReport report, RunDirectory run, Manifest test, ResNet net, StageConfig config, string method, int perKind = 4)
+    public static void Add(HtmlReport report, RunDirectory run, Manifest test, ResNet net, StageConfig config,
+        string method, int perKind = 4)
     {
         var interpreter = new StageInterpreter(net, config);
         var (x, colour) = interpreter.Load(test, Enumerable.Range(0, test.Rows.Count).ToList());
@@ -38,19 +39,25 @@ public static class InterpretationFigures
             MapImages.Grid(rows).Save(run.File("saliency-gallery.png"));
             report.Image("saliency-gallery.png",
                 $"Rows: {correct.Count} correct, then {wrong.Count} wrong predictions, labelled with the true stage (predicted: " +
-                string.Join(", ", chosen.Select(i => PreciseStage.FromClass(predicted[i]))) + "). Columns: image, saliency, guided backpropagation, Grad-CAM.");
+                string.Join(", ", chosen.Select(i => PreciseStage.FromClass(predicted[i]))) +
+                    "). Columns: image, saliency, guided backpropagation, Grad-CAM.");
         }
         var (gemPredicted, gemMasked, gemTruth) = interpreter.Gems(x, colour, test.Rows.Select(r => r.Stage).ToList());
         var stages = Enumerable.Range(7, 6).ToList();
         StageInterpreter.GemGrid(stages, new[] { gemPredicted, gemTruth }).Save(run.File("gem-7-12.png"));
-        report.Image("gem-7-12.png", "Genome-wide expression maps, stages 7-12 (rows): by predicted stage (left) and by true stage (right); colour = share of genes active at each pixel (legend in %).");
+        report.Image("gem-7-12.png",
+            "Genome-wide expression maps, stages 7-12 (rows): by predicted stage (left) and by true stage (right); colour = share of " +
+            "genes active at each pixel (legend in %).");
         StageInterpreter.GemGrid(stages, new[] { gemMasked }).Save(run.File("gem-masked-7-12.png"));
-        report.Image("gem-masked-7-12.png", "Masked GEMs, stages 7-12 by predicted stage: each image's active stain weighted by its normalised saliency map.");
+        report.Image("gem-masked-7-12.png",
+            "Masked GEMs, stages 7-12 by predicted stage: each image's active stain weighted by its normalised saliency map.");
         if (test.Rows.Count > 0)
         {
             using var first = x.Narrow(0, 0, 1);
             interpreter.FeatureMaps(first, colour[0]).Save(run.File("feature-maps.png"));
-            report.Image("feature-maps.png", "Row 0: a test image. Row 1: the six most active first-layer CNN responses. Row 2: log-Gabor responses at the second scale, one per orientation (0-150 degrees).");
+            report.Image("feature-maps.png",
+                "Row 0: a test image. Row 1: the six most active first-layer CNN responses. Row 2: log-Gabor responses at the second " +
+                "scale, one per orientation (0-150 degrees).");
         }
     }
 }

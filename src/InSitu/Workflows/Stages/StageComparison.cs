@@ -21,7 +21,8 @@ public sealed class StageComparison
     public StageProgress? Progress { get; set; }
     public Action<string>? Log { get; set; }
 
-    public List<MethodSummary> Run(Manifest manifest, StageConfig config, IReadOnlyList<StageMethod> methods, int seeds, string outDir, bool resume)
+    public List<MethodSummary> Run(Manifest manifest, StageConfig config, IReadOnlyList<StageMethod> methods, int seeds,
+        string outDir, bool resume)
     {
         config.Validate();
         if (methods.Count == 0) throw new ArgumentException($"no method given: use one or more of {string.Join(", ", StageMethods.Names)}");
@@ -57,7 +58,8 @@ public sealed class StageComparison
                     outcome.Seconds,
                     outcome.Curves,
                 });
-                Log?.Invoke($"seed {seed} {method}: mean per-stage accuracy {100 * eval.MeanPerStageAccuracy:F2}% (overall {100 * eval.OverallAccuracy:F2}%)" +
+                Log?.Invoke($"seed {seed} {method}: mean per-stage accuracy {100 * eval.MeanPerStageAccuracy:F2}% (overall " +
+                    $"{100 * eval.OverallAccuracy:F2}%)" +
                     (sim is null ? "" : $", nearest reference {100 * sim.MeanPerStageAccuracy:F2}%") + $" in {outcome.Seconds:F0} s");
                 outcomes.Add((outcome, eval, sim));
             }
@@ -69,12 +71,14 @@ public sealed class StageComparison
             methods = summaries.Select(s => new
             {
                 method = s.Method,
-                per_stage_accuracy = Enumerable.Range(0, PreciseStage.Count).ToDictionary(i => PreciseStage.FromClass(i).ToString(), i => new { mean = s.PerStageMean[i], std = s.PerStageStd[i] }),
+                per_stage_accuracy = Enumerable.Range(0, PreciseStage.Count)
+                    .ToDictionary(i => PreciseStage.FromClass(i).ToString(), i => new { mean = s.PerStageMean[i], std = s.PerStageStd[i] }),
                 mean_per_stage_accuracy = new { mean = s.MeanPerStage.Mean, std = s.MeanPerStage.Std, by_seed = s.MeanPerStageBySeed },
                 overall_accuracy = new { mean = s.Overall.Mean, std = s.Overall.Std },
                 errors_inside_true_range = new { mean = s.ErrorsInsideRange.Mean, std = s.ErrorsInsideRange.Std },
                 within_one_stage = new { mean = s.WithinOneStage.Mean, std = s.WithinOneStage.Std },
-                nearest_reference_mean_per_stage_accuracy = s.SimilarityMeanPerStage is { } sm ? new { mean = sm.Mean, std = sm.Std } : null,
+                nearest_reference_mean_per_stage_accuracy = s.SimilarityMeanPerStage is { } sm
+                    ? new { mean = sm.Mean, std = sm.Std } : null,
                 seconds = s.Seconds,
             }),
         });
@@ -83,50 +87,60 @@ public sealed class StageComparison
         return summaries;
     }
 
-    private static MethodSummary Summarise(string method, List<(MethodOutcome outcome, StageEvaluation eval, StageEvaluation? similarity)> runs)
+    private static MethodSummary Summarise(string method,
+        List<(MethodOutcome outcome, StageEvaluation eval, StageEvaluation? similarity)> runs)
     {
-        var perStage = Enumerable.Range(0, PreciseStage.Count).Select(i => MeanStd.Of(runs.Select(r => r.eval.PerStageAccuracy[i]))).ToArray();
+        var perStage = Enumerable.Range(0, PreciseStage.Count)
+            .Select(i => MeanStd.Of(runs.Select(r => r.eval.PerStageAccuracy[i]))).ToArray();
         var sims = runs.Where(r => r.similarity is not null).Select(r => r.similarity!.MeanPerStageAccuracy).ToList();
         return new MethodSummary(method, perStage.Select(p => p.Mean).ToArray(), perStage.Select(p => p.Std).ToArray(),
             MeanStd.Of(runs.Select(r => r.eval.MeanPerStageAccuracy)), MeanStd.Of(runs.Select(r => r.eval.OverallAccuracy)),
             MeanStd.Of(runs.Select(r => r.eval.ErrorsInsideRange)), MeanStd.Of(runs.Select(r => r.eval.WithinOneStage)),
-            sims.Count > 0 ? MeanStd.Of(sims) : null, runs.Select(r => r.eval.MeanPerStageAccuracy).ToList(), runs.Sum(r => r.outcome.Seconds));
+            sims.Count > 0 ? MeanStd.Of(sims) : null, runs.Select(r => r.eval.MeanPerStageAccuracy).ToList(),
+                runs.Sum(r => r.outcome.Seconds));
     }
 
     public static string Markdown(IReadOnlyList<MethodSummary> summaries, int seeds)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Precise-stage accuracy (%) on the test split, mean{(seeds > 1 ? $" ± std over {seeds} seeds" : "")}.");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"Precise-stage accuracy (%) on the test split, mean{(seeds > 1 ? $" ± std over {seeds} seeds" : "")}.");
         sb.AppendLine();
         sb.AppendLine("| stage | " + string.Join(" | ", summaries.Select(s => s.Method)) + " |");
         sb.AppendLine("|---|" + string.Concat(summaries.Select(_ => "---:|")));
         for (int i = 0; i < PreciseStage.Count; i++)
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {PreciseStage.FromClass(i)} | {string.Join(" | ", summaries.Select(s => Cell(s.PerStageMean[i], s.PerStageStd[i], seeds)))} |");
+                $"| {PreciseStage.FromClass(i)} | " +
+                $"{string.Join(" | ", summaries.Select(s => Cell(s.PerStageMean[i], s.PerStageStd[i], seeds)))} |");
         sb.AppendLine("| **mean** | " + string.Join(" | ", summaries.Select(s => $"**{s.MeanPerStage}**")) + " |");
         sb.AppendLine("| overall | " + string.Join(" | ", summaries.Select(s => s.Overall.ToString())) + " |");
-        sb.AppendLine("| errors inside the true range | " + string.Join(" | ", summaries.Select(s => s.ErrorsInsideRange.ToString())) + " |");
+        sb.AppendLine("| errors inside the true range | " +
+            string.Join(" | ", summaries.Select(s => s.ErrorsInsideRange.ToString())) + " |");
         sb.AppendLine("| within ±1 stage | " + string.Join(" | ", summaries.Select(s => s.WithinOneStage.ToString())) + " |");
         if (summaries.Any(s => s.SimilarityMeanPerStage is not null))
-            sb.AppendLine("| nearest reference (mean) | " + string.Join(" | ", summaries.Select(s => s.SimilarityMeanPerStage?.ToString() ?? "")) + " |");
+            sb.AppendLine("| nearest reference (mean) | " +
+                string.Join(" | ", summaries.Select(s => s.SimilarityMeanPerStage?.ToString() ?? "")) + " |");
         return sb.ToString();
     }
 
     private static string Cell(double mean, double std, int seeds) =>
         double.IsNaN(mean) ? "" : seeds > 1 ? $"{100 * mean:F1} ± {100 * std:F1}" : $"{100 * mean:F1}";
 
-    private static void WriteReport(RunDirectory run, List<MethodSummary> summaries, List<(MethodOutcome outcome, StageEvaluation eval, StageEvaluation? similarity)> outcomes, int seeds,
+    private static void WriteReport(RunDirectory run, List<MethodSummary> summaries,
+        List<(MethodOutcome outcome, StageEvaluation eval, StageEvaluation? similarity)> outcomes, int seeds,
         Manifest firstTest)
     {
         var report = new HtmlReport("Precise stage prediction: method comparison");
         report.Paragraph($"Accuracy on the test split; model selection on validation only. {seeds} seed(s).");
         var header = new List<string> { "stage" };
         header.AddRange(summaries.Select(s => s.Method));
-        var rows = Enumerable.Range(0, PreciseStage.Count).Select(i => (IReadOnlyList<string>)new List<string> { PreciseStage.FromClass(i).ToString() }
+        var rows = Enumerable.Range(0, PreciseStage.Count)
+            .Select(i => (IReadOnlyList<string>)new List<string> { PreciseStage.FromClass(i).ToString() }
             .Concat(summaries.Select(s => Cell(s.PerStageMean[i], s.PerStageStd[i], seeds))).ToList()).ToList();
         rows.Add(new List<string> { "mean" }.Concat(summaries.Select(s => s.MeanPerStage.ToString())).ToList());
         rows.Add(new List<string> { "overall" }.Concat(summaries.Select(s => s.Overall.ToString())).ToList());
-        rows.Add(new List<string> { "errors inside the true range" }.Concat(summaries.Select(s => s.ErrorsInsideRange.ToString())).ToList());
+        rows.Add(new List<string> { "errors inside the true range" }.Concat(summaries.Select(s => s.ErrorsInsideRange.ToString()))
+            .ToList());
         rows.Add(new List<string> { "within ±1 stage" }.Concat(summaries.Select(s => s.WithinOneStage.ToString())).ToList());
         report.Heading("Accuracy per stage (%), in the form of the paper's Table II").Table(header, rows);
 
@@ -145,7 +159,8 @@ public sealed class StageComparison
         }
         report.Heading("Training curves (seed 1): validation accuracy per epoch");
         foreach (var o in outcomes.Where(o => o.outcome.Seed == 1 && o.outcome.Curves.Count > 0))
-            report.LinePlot($"{o.outcome.Method}", "epoch", o.outcome.Curves.Select(c => (c.Key, (IReadOnlyList<double>)c.Value.Select(e => e.Selection).ToList())).ToList());
+            report.LinePlot($"{o.outcome.Method}", "epoch",
+                o.outcome.Curves.Select(c => (c.Key, (IReadOnlyList<double>)c.Value.Select(e => e.Selection).ToList())).ToList());
         // interpretation of the most elaborate network method that ran
         var network = StageMethods.All.Where(m => m.HasNetwork).LastOrDefault(m => summaries.Any(s => s.Method == m.Name));
         if (network is not null)

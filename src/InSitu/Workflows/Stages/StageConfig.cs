@@ -109,18 +109,22 @@ public sealed record StageConfig
         if (ReferenceSets < 1) throw new ArgumentException("reference_sets must be at least 1");
         if (Tau is <= 0 or >= 1) throw new ArgumentException($"tau must be in (0, 1) (got {Tau})");
         if (Margin < 0) throw new ArgumentException($"margin cannot be negative (got {Margin})");
-        if (GaborLambdas.Length == 0 || GaborLambdas.Any(l => l <= 0)) throw new ArgumentException("gabor_lambdas needs at least one value, all positive");
-        if (ValidationShare is <= 0 or >= 1 || TestShare is <= 0 or >= 1) throw new ArgumentException("validation_share and test_share must be in (0, 1)");
+        if (GaborLambdas.Length == 0 || GaborLambdas.Any(l => l <= 0))
+            throw new ArgumentException("gabor_lambdas needs at least one value, all positive");
+        if (ValidationShare is <= 0 or >= 1 || TestShare is <= 0 or >= 1)
+            throw new ArgumentException("validation_share and test_share must be in (0, 1)");
         Coarse.Validate("coarse");
         Fine.Validate("fine");
         Feature.Validate("feature");
     }
 
-    /// <summary>Reads overrides from a JSON file (snake_case names, e.g. {"fine": {"epochs": 20}}) on top of <paramref name="baseline"/>.</summary>
+    /// <summary>Reads overrides from a JSON file (snake_case names, e.g. {"fine": {"epochs": 20}}) on top of
+    /// <paramref name="baseline"/>.</summary>
     public static StageConfig Load(string file, StageConfig baseline) => Checked(ConfigOverlay.ApplyFile(baseline, file), file);
 
     /// <summary>Overrides from JSON text on top of <paramref name="baseline"/>; <paramref name="source"/> names it in errors.</summary>
-    public static StageConfig FromJson(string json, StageConfig baseline, string source) => Checked(ConfigOverlay.Apply(baseline, json, source), source);
+    public static StageConfig FromJson(string json, StageConfig baseline, string source)
+        => Checked(ConfigOverlay.Apply(baseline, json, source), source);
 
     private static StageConfig Checked(StageConfig config, string source)
     {

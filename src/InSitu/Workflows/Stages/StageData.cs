@@ -45,7 +45,9 @@ public sealed class StageData
         if (!hasSplits) m = SplitMaker.Split(m, 1 - config.TestShare, 0, config.TestShare, seed);
         bool Fine(ManifestRow r) => PreciseStage.IsPrecise(r.Stage);
         var fine = Enumerable.Range(0, m.Rows.Count).Where(i => Fine(m.Rows[i])).ToList();
-        if (fine.Count == 0) throw new InvalidDataException($"the manifest has no images with a precise stage {PreciseStage.First}..{PreciseStage.Last} (column 'stage')");
+        if (fine.Count == 0)
+            throw new InvalidDataException($"the manifest has no images with a precise stage " +
+                $"{PreciseStage.First}..{PreciseStage.Last} (column 'stage')");
         var train = fine.Where(i => m.Rows[i].Split is "train").ToList();
         var val = fine.Where(i => m.Rows[i].Split is "val").ToList();
         var test = fine.Where(i => m.Rows[i].Split is "test").ToList();
@@ -60,9 +62,11 @@ public sealed class StageData
         List<int>? coarse = null;
         if (needCoarse)
         {
-            coarse = Enumerable.Range(0, m.Rows.Count).Where(i => m.Rows[i].Stage is null && m.Rows[i].Range is not null && m.Rows[i].Split is not "test").ToList();
+            coarse = Enumerable.Range(0, m.Rows.Count)
+                .Where(i => m.Rows[i].Stage is null && m.Rows[i].Range is not null && m.Rows[i].Split is not "test").ToList();
             if (coarse.Count == 0)
-                throw new InvalidDataException("the 'data' methods need images labelled with a stage range only (column 'range', no 'stage'); the manifest has none");
+                throw new InvalidDataException("the 'data' methods need images labelled with a stage range only (column 'range', no " +
+                    "'stage'); the manifest has none");
         }
         return new StageData(m, config, seed, cache ?? new DecodedImageCache()) { Train = train, Val = val, Test = test, Coarse = coarse };
     }

@@ -22,10 +22,12 @@ public sealed record StageDemo(int PerStage = 40, int CoarseFactor = 10, int See
         var pool = DatasetSimulator.Plan(tables, options with { Images = Math.Max(fine * 4, 3000), Seed = Seed + 1000 });
         var finePlan = PreciseStage.All.SelectMany(s => pool.Where(p => p.Stage == s.Value).Take(PerStage)).ToList();
         var missing = PreciseStage.All.Where(s => finePlan.Count(p => p.Stage == s.Value) < PerStage).ToList();
-        if (missing.Count > 0) throw new InvalidOperationException($"the simulator drew too few images of stage(s) {string.Join(", ", missing)}");
+        if (missing.Count > 0)
+            throw new InvalidOperationException($"the simulator drew too few images of stage(s) {string.Join(", ", missing)}");
         var all = finePlan.Select(p => (p, fine: true)).Concat(coarsePlan.Select(p => (p, fine: false)))
             .Select((x, i) => (image: x.p with { Index = i }, x.fine)).ToList();
-        var ext = DatasetSimulator.WriteImages(all.Select(x => x.image).ToList(), options, Path.Combine(folder, "images"), skipExisting: true, progress);
+        var ext = DatasetSimulator.WriteImages(all.Select(x => x.image).ToList(), options, Path.Combine(folder, "images"),
+            skipExisting: true, progress);
         var rows = all.Select(x => DatasetSimulator.Row(x.image, ext, withStage: x.fine)).ToList();
         var manifest = new Manifest(rows, folder);
         manifest.Save(Path.Combine(folder, "manifest.csv"));

@@ -34,6 +34,7 @@ public sealed record StageEvaluation(
         var confusion = matrix.ToArray().Select(r => r.Select(c => (int)c).ToArray()).ToArray();
         return new StageEvaluation(PreciseStage.All.Select(st => st.Value).ToArray(), matrix.PerClassAccuracy(),
             Enumerable.Range(0, StageCount).Select(c => (int)matrix.TrueCount(c)).ToArray(), matrix.MeanPerClassAccuracy,
-            matrix.OverallAccuracy, confusion, errors == 0 ? double.NaN : (double)errorsInRange / errors, (double)near / truth.Count, truth.Count);
+            matrix.OverallAccuracy, confusion, errors == 0 ? double.NaN : (double)errorsInRange / errors,
+                (double)near / truth.Count, truth.Count);
     }
 }

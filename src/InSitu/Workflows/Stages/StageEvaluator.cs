@@ -13,9 +13,11 @@ public static class StageEvaluator
         using var _ = net;
         var m = Manifest.Load(manifestPath);
         bool hasTest = m.Rows.Any(r => r.Split == "test");
-        var rows = Enumerable.Range(0, m.Rows.Count).Where(i => PreciseStage.IsPrecise(m.Rows[i].Stage) && (!hasTest || m.Rows[i].Split == "test")).ToList();
+        var rows = Enumerable.Range(0, m.Rows.Count)
+            .Where(i => PreciseStage.IsPrecise(m.Rows[i].Stage) && (!hasTest || m.Rows[i].Split == "test")).ToList();
         if (rows.Count == 0)
-            throw new InvalidDataException($"'{manifestPath}' has no images with a precise stage {PreciseStage.First}..{PreciseStage.Last} to evaluate on");
+            throw new InvalidDataException($"'{manifestPath}' has no images with a precise stage " +
+                $"{PreciseStage.First}..{PreciseStage.Last} to evaluate on");
         var (predicted, truth) = Inference.Classify(net, new ImageBatchLoader(m, info.Config.Loader(), StageData.FineLabel, rows));
         var evaluation = StageEvaluation.Of(predicted, truth);
         var folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;

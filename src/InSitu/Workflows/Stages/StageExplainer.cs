@@ -18,7 +18,8 @@ public static class StageExplainer
     /// One map (grey and overlaid) per image plus explanations.csv, or one feature-map panel per image. Output names
     /// come from the image names, made unique when two inputs share one (a/x.png and b/x.png).
     /// </summary>
-    public static int ExplainToFolder(string modelPath, IReadOnlyList<string> images, ExplanationKind kind, PreciseStage? stage, string outDir)
+    public static int ExplainToFolder(string modelPath, IReadOnlyList<string> images, ExplanationKind kind,
+        PreciseStage? stage, string outDir)
     {
         var (net, info) = StageModelInfo.Load(modelPath);
         using var _ = net;
@@ -32,7 +33,8 @@ public static class StageExplainer
         if (kind == ExplanationKind.Features)
         {
             for (int i = 0; i < rows.Count; i++)
-                using (var xi = x.Narrow(0, i, 1)) interpreter.FeatureMaps(xi, colour[i]).Save(Path.Combine(outDir, $"{names[i]}.features.png"));
+                using (var xi = x.Narrow(0, i, 1))
+                    interpreter.FeatureMaps(xi, colour[i]).Save(Path.Combine(outDir, $"{names[i]}.features.png"));
             return rows.Count;
         }
         var method = kind switch

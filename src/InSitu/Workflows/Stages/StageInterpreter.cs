@@ -41,7 +41,8 @@ public sealed class StageInterpreter
     {
         using var scope = TorchRuntime.NewDisposeScope();
         var img = ImageIO.ReadRgb8(path);
-        if (img.Shape[0] != _config.Height || img.Shape[1] != _config.Width) img = ImageIO.Resize(img, _config.Height, _config.Width, interpolation: 3);
+        if (img.Shape[0] != _config.Height || img.Shape[1] != _config.Width)
+            img = ImageIO.Resize(img, _config.Height, _config.Width, interpolation: 3);
         return new Picture(img.Contiguous().ToArray<byte>(), _config.Width, _config.Height);
     }
 
@@ -73,7 +74,8 @@ public sealed class StageInterpreter
     /// GEMs by predicted stage and by true stage where known, and, when <paramref name="masked"/>, by predicted stage
     /// weighted by saliency (left empty otherwise: saliency costs a backward pass per image).
     /// </summary>
-    public (ExpressionMaps predicted, ExpressionMaps masked, ExpressionMaps truth) Gems(Tensor x, IReadOnlyList<Picture> colour, IReadOnlyList<int?> trueStages,
+    public (ExpressionMaps predicted, ExpressionMaps masked, ExpressionMaps truth) Gems(Tensor x, IReadOnlyList<Picture> colour,
+        IReadOnlyList<int?> trueStages,
         bool masked = true)
     {
         float[][]? saliency = null;
@@ -109,7 +111,8 @@ public sealed class StageInterpreter
         var gray = x1.Narrow(1, 0, 1);
         using var bank = new LogGaborBank();
         var responses = bank.Responses(gray).Squeeze(0);
-        var gabor = Enumerable.Range(0, bank.Orientations).Select(o => MapImages.Gray(Normalised(responses.Select(0, bank.Orientations + o).ToFloatArray()), w, h)).ToList();
+        var gabor = Enumerable.Range(0, bank.Orientations)
+            .Select(o => MapImages.Gray(Normalised(responses.Select(0, bank.Orientations + o).ToFloatArray()), w, h)).ToList();
         return MapImages.Grid(new List<(int, IReadOnlyList<Picture>)>
         {
             (0, new List<Picture> { colour }), (1, cnn), (2, gabor),

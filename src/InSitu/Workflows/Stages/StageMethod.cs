@@ -1,7 +1,8 @@
 namespace InSitu.Workflows.Stages;
 
 /// <summary>A precise-stage method: its name, what data it needs, whether it leaves a network, and how it runs.</summary>
-public sealed record StageMethod(string Name, string Description, bool NeedsRangeImages, bool HasNetwork, Func<StageMethodRunner, MethodOutcome> Run)
+public sealed record StageMethod(string Name, string Description, bool NeedsRangeImages, bool HasNetwork,
+    Func<StageMethodRunner, MethodOutcome> Run)
 {
     /// <summary>The name as a file name ('+' is awkward in paths and URLs).</summary>
     public string Slug => Name.Replace('+', '_');

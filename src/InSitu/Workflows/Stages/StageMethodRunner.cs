@@ -48,7 +48,8 @@ public sealed class StageMethodRunner
     private RunDirectory Phase(string name) => new(Path.Combine(_folder, name));
 
     /// <summary>Trains (or, when its final weights exist, reloads) one phase and returns its curve.</summary>
-    private List<EpochMetrics> Train(ResNet net, string phase, TrainingConfig training, bool coarse, Func<ManifestRow, long> validationLabel,
+    private List<EpochMetrics> Train(ResNet net, string phase, TrainingConfig training, bool coarse,
+        Func<ManifestRow, long> validationLabel,
         Func<ImageBatch, (Tensor, Tensor)>? loss = null)
     {
         var run = Phase(phase);
@@ -122,7 +123,8 @@ public sealed class StageMethodRunner
             long b = batch.Images.Size(0);
             var f = features.Narrow(0, 0, b);
             var logits = net.Head.Forward(f);
-            var loss = F.CrossEntropy(logits, batch.Labels!).Add(SimilarityLoss.Compute(f, features.Narrow(0, b, FineClasses), batch.Labels!));
+            var loss = F.CrossEntropy(logits, batch.Labels!)
+                .Add(SimilarityLoss.Compute(f, features.Narrow(0, b, FineClasses), batch.Labels!));
             return (loss, logits);
         }
         curves["feature"] = Train(net, "feature", _config.Feature, false, StageData.FineLabel, Loss);
@@ -186,7 +188,12 @@ public sealed class StageMethodRunner
         using var chosen = new LogisticRegression(FineClasses, best.lambda);
         using (Autograd.EnableGrad()) chosen.Fit(train, trainY);
         var predicted = chosen.Predict(test);
-        var notes = new Dictionary<string, object> { ["lambda"] = best.lambda, ["validation_accuracy_by_lambda"] = tried, ["features"] = train.Size(1) };
+        var notes = new Dictionary<string, object>
+        {
+            ["lambda"] = best.lambda,
+            ["validation_accuracy_by_lambda"] = tried,
+            ["features"] = train.Size(1)
+        };
         return new MethodOutcome(StageMethods.Gabor.Name, _seed, predicted, null, best.acc, new(), watch.Elapsed.TotalSeconds, notes);
     }
 }

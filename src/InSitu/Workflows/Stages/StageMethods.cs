@@ -4,8 +4,10 @@ namespace InSitu.Workflows.Stages;
 public static class StageMethods
 {
     public static readonly StageMethod Gabor = new("gabor", "log-Gabor features + L2 logistic regression", false, false, r => r.Gabor());
-    public static readonly StageMethod Plain = new("plain", "ResNet trained on the precisely staged images only", false, true, r => r.Plain());
-    public static readonly StageMethod Data = new("data", "step 1 on stage ranges, then a new 14-way head on the precise stages", true, true,
+    public static readonly StageMethod Plain = new("plain", "ResNet trained on the precisely staged images only",
+        false, true, r => r.Plain());
+    public static readonly StageMethod Data = new("data",
+        "step 1 on stage ranges, then a new 14-way head on the precise stages", true, true,
         r => r.DataLevel());
     public static readonly StageMethod DataFeature = new("data+feature", "data, then step 2: reference sets and L = L_CE + L_S", true, true,
         r => r.DataFeature());

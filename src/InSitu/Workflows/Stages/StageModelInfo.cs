@@ -5,10 +5,12 @@ using InSitu.Torch;
 
 namespace InSitu.Workflows.Stages;
 
-/// <summary>How a trained network is found again: its method, the config it was built with, and its weights (relative to this record's folder).</summary>
+/// <summary>How a trained network is found again: its method, the config it was built with, and its weights (relative to this record's
+/// folder).</summary>
 public sealed record StageModelInfo(string Method, StageConfig Config, string Weights)
 {
-    /// <summary>Writes <paramref name="name"/>.pt and the record <paramref name="name"/>.json into <paramref name="folder"/>; returns the record's file name.</summary>
+    /// <summary>Writes <paramref name="name"/>.pt and the record <paramref name="name"/>.json into <paramref name="folder"/>; returns the
+    /// record's file name.</summary>
     public static string Save(string folder, string name, StageMethod method, StageConfig config, ResNet net)
     {
         var weights = $"{name}.pt";
@@ -20,9 +22,11 @@ public sealed record StageModelInfo(string Method, StageConfig Config, string We
     /// <summary>A model from a `stage train` run directory (its model.json) or any *.model.json a comparison wrote.</summary>
     public static (ResNet net, StageModelInfo info) Load(string path)
     {
-        var infoFile = File.Exists(path) && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? path : Path.Combine(path, "model.json");
+        var infoFile = File.Exists(path) && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? path
+            : Path.Combine(path, "model.json");
         if (!File.Exists(infoFile))
-            throw new FileNotFoundException($"'{path}' is not a trained stage model (no model.json); train one with `insitu stage train`, " +
+            throw new FileNotFoundException($"'{path}' is not a trained stage model (no model.json); train one with " +
+                $"`insitu stage train`, " +
                 "or pass a seed-N/METHOD.model.json of a comparison", infoFile);
         var info = JsonFile.Read<StageModelInfo>(infoFile);
         if (info.Config is null || string.IsNullOrEmpty(info.Weights))
@@ -48,7 +52,8 @@ public sealed record StageModelInfo(string Method, StageConfig Config, string We
         catch (Exception e) when (e is TorchException or KeyNotFoundException or ArgumentException)
         {
             net.Dispose();
-            throw new InvalidDataException($"the checkpoint '{weights}' does not fit a {EnumNames.Name(info.Config.Model)} network of width " +
+            throw new InvalidDataException($"the checkpoint '{weights}' does not fit a " +
+                $"{EnumNames.Name(info.Config.Model)} network of width " +
                 $"{info.Config.BaseWidth} for {info.Config.Height}x{info.Config.Width} images: {e.Message}");
         }
         return (net, info);

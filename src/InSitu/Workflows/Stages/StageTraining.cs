@@ -9,7 +9,8 @@ namespace InSitu.Workflows.Stages;
 /// </summary>
 public static class StageTraining
 {
-    public static (MethodOutcome outcome, StageEvaluation evaluation) Train(Manifest manifest, StageConfig config, StageMethod method, string outDir,
+    public static (MethodOutcome outcome, StageEvaluation evaluation) Train(Manifest manifest, StageConfig config,
+        StageMethod method, string outDir,
         bool resume, StageProgress? progress = null)
     {
         config.Validate();
@@ -19,7 +20,8 @@ public static class StageTraining
         var runner = new StageMethodRunner(config, data, 1, run.Path, resume) { Progress = progress, ModelName = _ => "model" };
         var outcome = runner.Run(method);
         var evaluation = StageEvaluation.Of(outcome.Predicted, data.TestTruth);
-        run.WriteJson("evaluation.json", new { outcome.Method, outcome.ValidationAccuracy, evaluation, outcome.Notes, outcome.Seconds, outcome.Curves });
+        run.WriteJson("evaluation.json",
+            new { outcome.Method, outcome.ValidationAccuracy, evaluation, outcome.Notes, outcome.Seconds, outcome.Curves });
         return (outcome, evaluation);
     }
 }

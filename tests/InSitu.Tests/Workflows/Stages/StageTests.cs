@@ -87,7 +87,8 @@ public class ClassicTests
 
 public class StageMethodTests : TempFolderTest
 {
-    private static readonly Lazy<BdgpLabelTables> Tables = new(() => BdgpLabelTables.Load(Path.Combine(TestPaths.SharedData, "bdgp-annotations")));
+    private static readonly Lazy<BdgpLabelTables> Tables = new(() =>
+        BdgpLabelTables.Load(Path.Combine(TestPaths.SharedData, "bdgp-annotations")));
 
     private static StageConfig Tiny => StageConfig.Demo with
     {
@@ -99,7 +100,8 @@ public class StageMethodTests : TempFolderTest
         BaseWidth = 4,
     };
 
-    private Manifest Simulated(int perStage = 8, int factor = 2) => new StageDemo(perStage, factor).Simulate(Tables.Value, Path.Combine(dir, "data"));
+    private Manifest Simulated(int perStage = 8, int factor = 2)
+        => new StageDemo(perStage, factor).Simulate(Tables.Value, Path.Combine(dir, "data"));
 
     [Fact]
     public void ReferenceSetsHoldOneImageOfEachClass()
@@ -123,7 +125,8 @@ public class StageMethodTests : TempFolderTest
         var outDir = Path.Combine(dir, "run");
         var summaries = new StageComparison().Run(m, Tiny, StageMethods.All, 1, outDir, resume: false);
         Assert.Equal(StageMethods.Names, summaries.Select(s => s.Method));
-        foreach (var f in new[] { "config.json", "comparison.json", "comparison.md", "report.html", "confusion-data_feature.png", "seed-1/data.model.pt",
+        foreach (var f in new[] { "config.json", "comparison.json", "comparison.md", "report.html",
+            "confusion-data_feature.png", "seed-1/data.model.pt",
                      "seed-1/data_feature.model.json", "saliency-gallery.png", "gem-7-12.png", "gem-masked-7-12.png", "feature-maps.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
         Assert.NotNull(summaries[3].SimilarityMeanPerStage);
@@ -142,7 +145,8 @@ public class StageMethodTests : TempFolderTest
         Assert.Contains("range", ex.Message);
         // an empty class
         var noSeven = new Manifest(m.Rows.Where(r => r.Stage != 7), m.BaseDirectory);
-        Assert.Contains("stage(s) 7", Assert.Throws<InvalidDataException>(() => StageData.Load(noSeven, Tiny, 1, needCoarse: false)).Message);
+        Assert.Contains("stage(s) 7",
+            Assert.Throws<InvalidDataException>(() => StageData.Load(noSeven, Tiny, 1, needCoarse: false)).Message);
         // config overrides: known keys merge, unknown ones are named
         File.WriteAllText(Path.Combine(dir, "c.json"), "{\"fine\": {\"epochs\": 3}, \"margin\": 2}");
         var c = StageConfig.Load(Path.Combine(dir, "c.json"), Tiny);
@@ -160,13 +164,15 @@ public class StageMethodTests : TempFolderTest
         var m = Simulated();
         File.WriteAllText(Path.Combine(dir, "tiny.json"), "{\"base_width\": 4, \"fine\": {\"epochs\": 1, \"milestones\": [1]}}");
         var run = Path.Combine(dir, "plain");
-        var (code, _, _) = CliRunner.Run("stage", "train", Path.Combine(dir, "data", "manifest.csv"), "--method", "plain", "--preset", "demo",
+        var (code, _, _) = CliRunner.Run("stage", "train", Path.Combine(dir, "data", "manifest.csv"), "--method",
+            "plain", "--preset", "demo",
             "--config", Path.Combine(dir, "tiny.json"), "--out", run);
         Assert.Equal(0, code);
         // the model lies where the run directory's model.json says: in the run directory itself
         foreach (var f in new[] { "model.pt", "model.json", "config.json", "evaluation.json", "plain/curve.json" })
             Assert.True(File.Exists(Path.Combine(run, f)), f);
-        Assert.Equal("model.pt", JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "model.json"))).RootElement.GetProperty("weights").GetString());
+        Assert.Equal("model.pt",
+            JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "model.json"))).RootElement.GetProperty("weights").GetString());
         Assert.False(Directory.Exists(Path.Combine(run, "seed-1")));
         (code, _, _) = CliRunner.Run("stage", "evaluate", run, Path.Combine(dir, "data", "manifest.csv"));
         Assert.Equal(0, code);
@@ -184,25 +190,30 @@ public class StageMethodTests : TempFolderTest
         var images = Path.Combine(dir, "data", "images");
         foreach (var method in new[] { "saliency", "guided", "gradcam", "features" })
         {
-            (code, _, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(images, "000001.png"), "--method", method, "--out", Path.Combine(dir, "explain"));
+            (code, _, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(images, "000001.png"), "--method",
+                method, "--out", Path.Combine(dir, "explain"));
             Assert.Equal(0, code);
         }
         Assert.True(File.Exists(Path.Combine(dir, "explain", "000001.guided.overlay.png")));
         Assert.True(File.Exists(Path.Combine(dir, "explain", "000000.features.png")));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "explain", "explanations.csv")).Length);
-        (code, _, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), "--method", "saliency", "--stage", "9", "--out", Path.Combine(dir, "explain9"));
+        (code, _, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), "--method", "saliency", "--stage", "9", "--out",
+            Path.Combine(dir, "explain9"));
         Assert.Equal(0, code);
-        Assert.EndsWith(",9,000000.saliency.png,000000.saliency.overlay.png", File.ReadAllLines(Path.Combine(dir, "explain9", "explanations.csv"))[1]);
+        Assert.EndsWith(",9,000000.saliency.png,000000.saliency.overlay.png",
+            File.ReadAllLines(Path.Combine(dir, "explain9", "explanations.csv"))[1]);
         // two inputs with one name get two maps, not one overwritten
         var other = Path.Combine(dir, "other");
         Directory.CreateDirectory(other);
         File.Copy(Path.Combine(images, "000001.png"), Path.Combine(other, "000000.png"));
-        (code, _, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(other, "000000.png"), "--out", Path.Combine(dir, "same"));
+        (code, _, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(other, "000000.png"), "--out",
+            Path.Combine(dir, "same"));
         Assert.Equal(0, code);
         Assert.True(File.Exists(Path.Combine(dir, "same", "000000-2.saliency.png")));
         Assert.Equal($"error: unknown ExplanationKind 'sharpness': use {string.Join(", ", InSitu.Common.EnumNames.All<ExplanationKind>())}",
             CliRunner.Fails(1, CliRunner.Run("explain", run, images, "--method", "sharpness", "--out", Path.Combine(dir, "x"))));
-        (code, _, _) = CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--masked", "--stages", "7-12", "--out", Path.Combine(dir, "gem"));
+        (code, _, _) = CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--masked", "--stages", "7-12", "--out",
+            Path.Combine(dir, "gem"));
         Assert.Equal(0, code);
         foreach (var f in new[] { "gem.png", "gem-masked.png", "gems.json" }) Assert.True(File.Exists(Path.Combine(dir, "gem", f)), f);
         Assert.Equal("error: --stages takes a range of precise stages such as 7-12 (within 4-17)",
