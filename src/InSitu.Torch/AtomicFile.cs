@@ -1,9 +1,9 @@
-namespace InSitu.Common;
+namespace InSitu.Torch;
 
 /// <summary>
 /// Writes a file so that readers see either the old content or the new one, never half of it: the data goes to a
 /// hidden temporary file beside the target, which is then renamed over it (a rename within one folder is atomic).
-/// Every write-then-rename in InSitu goes through here (it lives in the engine's assembly so that image and
+/// Every write-then-rename in InSitu goes through here (it lives in the engine so that image and
 /// checkpoint writes use it too); folder walkers skip the temporary names (<see cref="IsTemporary"/>).
 /// </summary>
 public static class AtomicFile

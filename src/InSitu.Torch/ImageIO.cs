@@ -1,4 +1,3 @@
-using InSitu.Common;
 
 namespace InSitu.Torch;
 

@@ -1,4 +1,4 @@
-using InSitu.Common;
+using InSitu.Torch;
 
 namespace InSitu.Data;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using InSitu.Common;
 using InSitu.Reports;
+using InSitu.Torch;
 
 namespace InSitu.Data;
 

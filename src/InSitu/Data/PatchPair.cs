@@ -14,7 +14,7 @@ public sealed record PatchPair(string Image, string? Mask)
         if (!Directory.Exists(imageFolder)) throw new DirectoryNotFoundException($"image folder '{imageFolder}' does not exist");
         if (!Directory.Exists(maskFolder)) throw new DirectoryNotFoundException($"mask folder '{maskFolder}' does not exist");
         var pairs = new List<PatchPair>();
-        var images = Directory.EnumerateFiles(imageFolder).Where(f => Torch.ImageIO.IsImageFile(f) && !Common.AtomicFile.IsTemporary(f));
+        var images = Directory.EnumerateFiles(imageFolder).Where(f => Torch.ImageIO.IsImageFile(f) && !Torch.AtomicFile.IsTemporary(f));
         foreach (var image in images.Order(StringComparer.Ordinal))
         {
             var mask = Path.Combine(maskFolder, Path.GetFileName(image));

@@ -1,4 +1,3 @@
-using InSitu.Common;
 using InSitu.Data;
 using InSitu.Imaging;
 using InSitu.Reports;

@@ -1,4 +1,5 @@
 using InSitu.Common;
+using InSitu.Torch;
 
 namespace InSitu.Reports;
 

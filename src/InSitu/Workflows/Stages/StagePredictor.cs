@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using InSitu.Common;
 using InSitu.Data;
 using InSitu.Torch;
 
