@@ -1,5 +1,4 @@
 using System.Globalization;
-using InSitu.Reports;
 using InSitu.Torch;
 
 namespace InSitu.Data;

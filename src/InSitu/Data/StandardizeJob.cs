@@ -1,6 +1,5 @@
 using InSitu.Data;
 using InSitu.Imaging;
-using InSitu.Reports;
 using InSitu.Torch;
 
 namespace InSitu.Data;
