@@ -37,8 +37,16 @@ public sealed record StageModelInfo(string Method, StageConfig Config, string We
             throw new InvalidDataException($"'{infoFile}': {e.Message}");
         }
         if (!method.HasNetwork)
-            throw new ArgumentException($"a {method} run has no network to load; evaluate, predict and explain work with " +
+            throw new InvalidDataException($"'{infoFile}': a {method} run has no network to load; evaluate, predict and explain work with " +
                 string.Join(", ", StageMethods.All.Where(m => m.HasNetwork)) + " models");
+        try
+        {
+            info.Config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{infoFile}': its config is invalid: {e.Message}");
+        }
         var net = new ResNet(info.Config.Network(Data.PreciseStage.Count));
         var weights = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(infoFile))!, info.Weights);
         try

@@ -200,7 +200,7 @@ public class StageMethodTests : TempFolderTest
         (code, _, _) = CliRunner.Run("explain", run, Path.Combine(images, "000000.png"), Path.Combine(other, "000000.png"), "--out", Path.Combine(dir, "same"));
         Assert.Equal(0, code);
         Assert.True(File.Exists(Path.Combine(dir, "same", "000000-2.saliency.png")));
-        Assert.Equal($"error: unknown ExplanationKind 'sharpness': use {string.Join(", ", InSitu.Common.EnumNames.All<ExplanationKind>())}",
+        Assert.Equal($"error: --method: unknown ExplanationKind 'sharpness': use {string.Join(", ", InSitu.Common.EnumNames.All<ExplanationKind>())}",
             CliRunner.Fails(1, CliRunner.Run("explain", run, images, "--method", "sharpness", "--out", Path.Combine(dir, "x"))));
         (code, _, _) = CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--masked", "--stages", "7-12", "--out", Path.Combine(dir, "gem"));
         Assert.Equal(0, code);
