@@ -87,7 +87,8 @@ public sealed class Manifest
             }
             catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
             {
-                throw new InvalidDataException($"{file}:{line}: path '{path.Replace("\0", "\\0", StringComparison.Ordinal)}' is not a valid path: {e.Message}");
+                var shown = path.Replace("\0", "\\0", StringComparison.Ordinal);
+                throw new InvalidDataException($"{file}:{line}: path '{shown}' is not a valid path: {e.Message}");
             }
             if (seen.TryGetValue(canonical, out var first))
                 throw new InvalidDataException($"{file}:{line}: duplicate path '{path}' (first on line {first.line}" +

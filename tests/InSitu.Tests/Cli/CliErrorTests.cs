@@ -46,7 +46,8 @@ public class CliErrorTests : TempFolderTest
     {
         var tables = Path.Combine(TestPaths.SharedData, "bdgp-annotations");
         Assert.Equal("error: --jitter must be between 0 and 2 stages",
-            CliRunner.Fails(1, CliRunner.Run("synth", "--out", Path.Combine(dir, "s"), "--images", "2", "--jitter", jitter, "--tables", tables)));
+            CliRunner.Fails(1,
+                CliRunner.Run("synth", "--out", Path.Combine(dir, "s"), "--images", "2", "--jitter", jitter, "--tables", tables)));
         Assert.False(Directory.Exists(Path.Combine(dir, "s")));
     }
 
@@ -65,6 +66,10 @@ public class CliErrorTests : TempFolderTest
         File.WriteAllText(info, good.Replace("\"base_width\": 4", "\"base_width\": 0", StringComparison.Ordinal));
         Assert.Equal($"error: '{info}': its config is invalid: base_width must be at least 1 (got 0)",
             CliRunner.Fails(1, CliRunner.Run("stage", "evaluate", run, Path.Combine(dir, "m.csv"))));
+        // an absolute weights path that is no file: the record is named, not only '/'
+        File.WriteAllText(info, good.Replace("\"model.pt\"", "\"/\"", StringComparison.Ordinal));
+        Assert.Equal($"error: '{info}': its weights '/' are missing (no file '/')",
+            CliRunner.Fails(1, CliRunner.Run("explain", run, Path.Combine(dir, "x.png"), "--out", Path.Combine(dir, "maps"))));
     }
 
     [Fact]

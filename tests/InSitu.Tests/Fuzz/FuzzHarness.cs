@@ -37,12 +37,13 @@ internal static partial class FuzzHarness
 {
     /// <summary>Cases per class: INSITU_FUZZ_CASES, else <paramref name="fallback"/>.</summary>
     public static int Cases(int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable("INSITU_FUZZ_CASES"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
-            ? n : fallback;
+        int.TryParse(Environment.GetEnvironmentVariable("INSITU_FUZZ_CASES"), NumberStyles.Integer, CultureInfo.InvariantCulture,
+            out var n) && n > 0 ? n : fallback;
 
     /// <summary>The seed: INSITU_FUZZ_SEED, else a fixed one, so `make test` always runs the same cases.</summary>
     public static int Seed =>
-        int.TryParse(Environment.GetEnvironmentVariable("INSITU_FUZZ_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : 20261123;
+        int.TryParse(Environment.GetEnvironmentVariable("INSITU_FUZZ_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture,
+            out var s) ? s : 20261123;
 
     public static TimeSpan CaseTimeout => TimeSpan.FromSeconds(60);
 
@@ -98,7 +99,10 @@ internal static partial class FuzzHarness
         Assert.True(failures.Count == 0, $"{summary}\n{string.Join('\n', failures)}");
     }
 
-    /// <summary>Writes <paramref name="lines"/> to the test's output and appends them to the file named by INSITU_FUZZ_REPORT (`make fuzz`).</summary>
+    /// <summary>
+    /// Writes <paramref name="lines"/> to the test's output and appends them to the file named by INSITU_FUZZ_REPORT
+    /// (`make fuzz`).
+    /// </summary>
     public static void Report(ITestOutputHelper output, IEnumerable<string> lines)
     {
         var list = lines.ToList();

@@ -28,7 +28,8 @@ public class KillResumeTests(ITestOutputHelper output) : TempFolderTest
 
         public void OnBatch(TrainerContext context, BatchProgress progress) => Tick($"epoch {progress.Epoch} batch {progress.Batch}");
 
-        public void OnEpochEnd(TrainerContext context, EpochMetrics metrics) => Tick($"end of epoch {metrics.Epoch}, before its checkpoint");
+        public void OnEpochEnd(TrainerContext context, EpochMetrics metrics) =>
+            Tick($"end of epoch {metrics.Epoch}, before its checkpoint");
     }
 
     private static (Tensor x, Tensor y) Data(int n, int seed)
@@ -40,7 +41,8 @@ public class KillResumeTests(ITestOutputHelper output) : TempFolderTest
     }
 
     /// <summary>Trains (or resumes) in <paramref name="runDir"/>; returns how many instants the run passed.</summary>
-    private static int Fit(string runDir, bool resume, int killAt, (Tensor x, Tensor y) train, (Tensor x, Tensor y) val, TrainingConfig config)
+    private static int Fit(string runDir, bool resume, int killAt, (Tensor x, Tensor y) train, (Tensor x, Tensor y) val,
+        TrainingConfig config)
     {
         TorchRuntime.ManualSeed(9);
         using var model = new ResNet(ResNetConfig.Paper(1, 3, 16, 16, baseWidth: 2) with { PoolSize = 2 });
