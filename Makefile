@@ -1,5 +1,5 @@
 # InSitu: `make demo` and `make test` are all a new machine needs (Debian 12, root or sudo).
-.PHONY: setup demo test bench bench-data fixtures clean
+.PHONY: setup demo test fuzz bench bench-data fixtures clean
 
 setup:
 	@bash scripts/setup.sh
@@ -9,6 +9,11 @@ demo: setup
 
 test: setup
 	@bash scripts/test.sh
+
+# A longer randomised run of the fuzz tests (a random seed, printed for replay; INSITU_FUZZ_SEED, INSITU_FUZZ_CASES)
+# with the counts of clean, crashed, silently accepted and hung cases.
+fuzz: setup
+	@bash scripts/fuzz.sh
 
 bench: setup
 	/usr/bin/python3 bench/engine.py

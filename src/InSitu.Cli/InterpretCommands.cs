@@ -39,7 +39,15 @@ public static class InterpretCommands
         Declare(cmd, new Argument[] { run, images }, method, stage, output);
         cmd.SetAction(pr =>
         {
-            var kind = EnumNames.Parse<ExplanationKind>(pr.GetValue(method)!);
+            ExplanationKind kind;
+            try
+            {
+                kind = EnumNames.Parse<ExplanationKind>(pr.GetValue(method)!);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"--method: {e.Message}");
+            }
             PreciseStage? explained = null;
             if (pr.GetValue(stage) is { } st)
             {

@@ -91,7 +91,15 @@ public static class StageCommands
                     $"test split; run: {outDir}");
                 return 0;
             }
-            var list = StageMethods.Parse(pr.GetValue(methods)!);
+            IReadOnlyList<StageMethod> list;
+            try
+            {
+                list = StageMethods.Parse(pr.GetValue(methods)!);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"--methods: {e.Message}");
+            }
             if (pr.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1");
             RunComparison(Manifest.Load(pr.GetValue(manifest)!), config, list, pr.GetValue(seeds), outDir, pr.GetValue(resume));
             return 0;

@@ -52,7 +52,7 @@ public static class SynthCommand
                 if (n < 1) throw new ArgumentException("--images must be at least 1");
                 options = options with { Images = n };
             }
-            if (options.DevelopmentalJitter is < 0 or > 2) throw new ArgumentException("--jitter must be between 0 and 2 stages");
+            if (options.DevelopmentalJitter is not (>= 0 and <= 2)) throw new ArgumentException("--jitter must be between 0 and 2 stages");
             var dir = Path.GetFullPath(pr.GetValue(outDir)!);
             DatasetSimulator.Result? result = null;
             AnsiConsole.Progress()

@@ -134,9 +134,26 @@ public static class ImageIO
         AtomicFile.Write(path, tmp =>
         {
             if (Native.ist_image_write(tmp, image.Handle) != 0)
-                throw new TorchException($"cannot write image '{path}': {Native.LastError()}");
+                throw new TorchException($"cannot write image '{path}': {Native.LastError()}{SpaceLeft(dir)}");
             GC.KeepAlive(image);
         });
+    }
+
+    /// <summary>
+    /// OpenCV's writers report no reason; when the folder's disk is (nearly) full, that is the likely one, and
+    /// the message says so.
+    /// </summary>
+    private static string SpaceLeft(string dir)
+    {
+        try
+        {
+            long free = new DriveInfo(dir).AvailableFreeSpace;
+            return free < 1 << 20 ? $" (no space left on the device: {free} bytes free)" : "";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return "";
+        }
     }
 
     /// <summary>Resizes HxWxC uint8/float32 pixels (interpolation: 0 nearest, 1 linear, 2 cubic, 3 area).</summary>

@@ -13,18 +13,25 @@ public partial class Tensor : IDisposable
     // it while the native call is still using it.
     private IntPtr _handle;
     internal DisposeScope? Scope;
+    private static long _live;
+
+    /// <summary>Tensors whose native memory is held now: created and neither disposed nor finalised (for leak tests).</summary>
+    internal static long Live => Interlocked.Read(ref _live);
 
     internal Tensor(IntPtr handle)
     {
         if (handle == IntPtr.Zero) throw new TorchException("native call returned an empty tensor handle");
         _handle = handle;
+        Interlocked.Increment(ref _live);
         Scope = DisposeScope.Current;
         Scope?.Add(this);
     }
 
     ~Tensor()
     {
-        if (_handle != IntPtr.Zero) Native.ist_tensor_free(_handle);
+        if (_handle == IntPtr.Zero) return;
+        Native.ist_tensor_free(_handle);
+        Interlocked.Decrement(ref _live);
     }
 
     internal IntPtr Handle
@@ -47,6 +54,7 @@ public partial class Tensor : IDisposable
         Scope = null;
         Native.ist_tensor_free(_handle);
         _handle = IntPtr.Zero;
+        Interlocked.Decrement(ref _live);
         GC.SuppressFinalize(this);
     }
 

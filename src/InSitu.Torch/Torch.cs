@@ -28,6 +28,12 @@ public static class TorchRuntime
     }
 
     /// <summary>Seeds libtorch's generators (CPU and CUDA).</summary>
+    /// <summary>
+    /// Tensors alive now (created, neither disposed nor finalised): a loop whose scopes dispose every temporary keeps
+    /// this flat without help from the garbage collector.
+    /// </summary>
+    public static long LiveTensors => Tensor.Live;
+
     public static void ManualSeed(ulong seed) => Native.Check(Native.ist_manual_seed(seed));
 
     /// <summary>Requests deterministic algorithms (an op without one raises an error instead of varying).</summary>

@@ -47,4 +47,43 @@ public class MemoryTests
             $"resident memory grew from {after100:F1} MB after 100 steps to {after10k:F1} MB after 10,000 " +
             $"({sw.Elapsed.TotalSeconds:F0} s)");
     }
+
+    /// <summary>
+    /// Every training step must leave exactly as many native tensors alive as it found. The garbage collector is held
+    /// off for the measured steps, so no finaliser can hide a tensor that no dispose scope released.
+    /// </summary>
+    [Fact]
+    public void ATrainingStepLeavesNoTensorAliveWithoutTheGarbageCollector()
+    {
+        TorchRuntime.ManualSeed(1);
+        using var model = new Sequential(new Conv2d(1, 4, 3, padding: 1), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
+            new Flatten(), new Linear(4 * 4 * 4, 3));
+        using var opt = new Adam(model.Parameters(), 1e-3);
+        using var x = Factory.Randn(new long[] { 8, 1, 8, 8 });
+        using var y = Tensor.FromArray(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 });
+        void Step()
+        {
+            using var scope = TorchRuntime.NewDisposeScope();
+            opt.ZeroGrad();
+            var loss = F.CrossEntropy(model.Forward(x), y);
+            loss.Backward();
+            opt.Step();
+        }
+        for (int i = 0; i < 3; i++) Step(); // Adam's state and the gradients exist from here on
+        var counts = new List<long>();
+        Assert.True(GC.TryStartNoGCRegion(64L << 20), "could not hold off the garbage collector");
+        try
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                Step();
+                counts.Add(TorchRuntime.LiveTensors);
+            }
+        }
+        finally
+        {
+            if (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+        }
+        Assert.True(counts.All(c => c == counts[0]), $"live tensors after each step: {string.Join(", ", counts.Distinct())}");
+    }
 }

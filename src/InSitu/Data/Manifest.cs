@@ -80,7 +80,16 @@ public sealed class Manifest
                 return n;
             }
             var path = Get("path") ?? throw new InvalidDataException($"{file}:{line}: empty path");
-            var canonical = Canonical(baseDirectory, path);
+            string canonical;
+            try
+            {
+                canonical = Canonical(baseDirectory, path);
+            }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                var shown = path.Replace("\0", "\\0", StringComparison.Ordinal);
+                throw new InvalidDataException($"{file}:{line}: path '{shown}' is not a valid path: {e.Message}");
+            }
             if (seen.TryGetValue(canonical, out var first))
                 throw new InvalidDataException($"{file}:{line}: duplicate path '{path}' (first on line {first.line}" +
                     (first.path == path ? ")" : $" as '{first.path}'; both name '{canonical}')"));

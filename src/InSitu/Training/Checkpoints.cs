@@ -16,6 +16,12 @@ public static class Checkpoints
 {
     public const string StateFile = "checkpoint.json";
 
+    /// <summary>
+    /// Test-only fault injection, null otherwise: called with each step of <see cref="Save"/> about to happen
+    /// ("weights", "optimizer", "state", "cleanup"), so a test can kill a run between a checkpoint's files.
+    /// </summary>
+    internal static Action<string>? FaultInjection;
+
     public static void Save(TrainerContext context)
     {
         var run = context.Run;
@@ -23,11 +29,15 @@ public static class Checkpoints
         var path = run.File(folder);
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true); // a half-written one from a killed run
         Directory.CreateDirectory(path);
+        FaultInjection?.Invoke("weights");
         context.Model.Save(Path.Combine(path, "model.pt"));
+        FaultInjection?.Invoke("optimizer");
         Serialization.Save(context.Optimizer.StateDict(), Path.Combine(path, "optimizer.pt"));
+        FaultInjection?.Invoke("state");
         var previous = context.State.Folder;
         context.State.Folder = folder;
         run.WriteJson(StateFile, context.State);
+        FaultInjection?.Invoke("cleanup");
         if (previous.Length > 0 && previous != folder && Directory.Exists(run.File(previous)))
             Directory.Delete(run.File(previous), recursive: true);
     }

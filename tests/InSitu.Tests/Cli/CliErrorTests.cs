@@ -38,6 +38,49 @@ public class CliErrorTests : TempFolderTest
         Assert.Equal("error: unknown method 'magic': use gabor, plain, data, data+feature", line);
     }
 
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("-0.5")]
+    [InlineData("Infinity")]
+    public void SynthRefusesAJitterOutOfRangeNaNIncluded(string jitter)
+    {
+        var tables = Path.Combine(TestPaths.SharedData, "bdgp-annotations");
+        Assert.Equal("error: --jitter must be between 0 and 2 stages",
+            CliRunner.Fails(1,
+                CliRunner.Run("synth", "--out", Path.Combine(dir, "s"), "--images", "2", "--jitter", jitter, "--tables", tables)));
+        Assert.False(Directory.Exists(Path.Combine(dir, "s")));
+    }
+
+    [Fact]
+    public void AMethodWithoutANetworkOrAnInvalidConfigInModelJsonIsRefusedNamingTheFile()
+    {
+        var run = Directory.CreateDirectory(Path.Combine(dir, "run")).FullName;
+        var config = InSitu.Workflows.Stages.StageConfig.Demo with { BaseWidth = 4 };
+        using (var net = new InSitu.Models.ResNet(config.Network(InSitu.Data.PreciseStage.Count)))
+            InSitu.Workflows.Stages.StageModelInfo.Save(run, "model", InSitu.Workflows.Stages.StageMethods.Plain, config, net);
+        var info = Path.Combine(run, "model.json");
+        var good = File.ReadAllText(info);
+        File.WriteAllText(info, good.Replace("\"plain\"", "\"gabor\"", StringComparison.Ordinal));
+        Assert.StartsWith($"error: '{info}': a gabor run has no network to load",
+            CliRunner.Fails(1, CliRunner.Run("stage", "evaluate", run, Path.Combine(dir, "m.csv"))));
+        File.WriteAllText(info, good.Replace("\"base_width\": 4", "\"base_width\": 0", StringComparison.Ordinal));
+        Assert.Equal($"error: '{info}': its config is invalid: base_width must be at least 1 (got 0)",
+            CliRunner.Fails(1, CliRunner.Run("stage", "evaluate", run, Path.Combine(dir, "m.csv"))));
+        // an absolute weights path that is no file: the record is named, not only '/'
+        File.WriteAllText(info, good.Replace("\"model.pt\"", "\"/\"", StringComparison.Ordinal));
+        Assert.Equal($"error: '{info}': its weights '/' are missing (no file '/')",
+            CliRunner.Fails(1, CliRunner.Run("explain", run, Path.Combine(dir, "x.png"), "--out", Path.Combine(dir, "maps"))));
+    }
+
+    [Fact]
+    public void APathThatIsNoPathNamesTheManifestAndLine()
+    {
+        var manifest = Path.Combine(dir, "m.csv");
+        File.WriteAllText(manifest, "path,stage\nx.png,5\nx\0y.png,6\n");
+        Assert.StartsWith($"error: {manifest}:3: path 'x\\0y.png' is not a valid path",
+            CliRunner.Fails(1, CliRunner.Run("data", "stats", manifest)));
+    }
+
     [Fact]
     public void AnUnknownCommandIsAnErrorEvenWithHelp()
     {

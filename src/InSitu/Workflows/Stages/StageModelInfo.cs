@@ -41,10 +41,21 @@ public sealed record StageModelInfo(string Method, StageConfig Config, string We
             throw new InvalidDataException($"'{infoFile}': {e.Message}");
         }
         if (!method.HasNetwork)
-            throw new ArgumentException($"a {method} run has no network to load; evaluate, predict and explain work with " +
+            throw new InvalidDataException($"'{infoFile}': a {method} run has no network to load; " +
+                "evaluate, predict and explain work with " +
                 string.Join(", ", StageMethods.All.Where(m => m.HasNetwork)) + " models");
-        var net = new ResNet(info.Config.Network(Data.PreciseStage.Count));
+        try
+        {
+            info.Config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{infoFile}': its config is invalid: {e.Message}");
+        }
         var weights = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(infoFile))!, info.Weights);
+        if (!File.Exists(weights))
+            throw new InvalidDataException($"'{infoFile}': its weights '{info.Weights}' are missing (no file '{weights}')");
+        var net = new ResNet(info.Config.Network(Data.PreciseStage.Count));
         try
         {
             net.Load(weights);
@@ -52,8 +63,8 @@ public sealed record StageModelInfo(string Method, StageConfig Config, string We
         catch (Exception e) when (e is TorchException or KeyNotFoundException or ArgumentException)
         {
             net.Dispose();
-            throw new InvalidDataException($"the checkpoint '{weights}' does not fit a " +
-                $"{EnumNames.Name(info.Config.Model)} network of width " +
+            throw new InvalidDataException($"'{infoFile}': the checkpoint '{weights}' does not fit " +
+                $"a {EnumNames.Name(info.Config.Model)} network of width " +
                 $"{info.Config.BaseWidth} for {info.Config.Height}x{info.Config.Width} images: {e.Message}");
         }
         return (net, info);

@@ -210,7 +210,8 @@ public class StageMethodTests : TempFolderTest
             Path.Combine(dir, "same"));
         Assert.Equal(0, code);
         Assert.True(File.Exists(Path.Combine(dir, "same", "000000-2.saliency.png")));
-        Assert.Equal($"error: unknown ExplanationKind 'sharpness': use {string.Join(", ", InSitu.Common.EnumNames.All<ExplanationKind>())}",
+        Assert.Equal("error: --method: unknown ExplanationKind 'sharpness': " +
+            $"use {string.Join(", ", InSitu.Common.EnumNames.All<ExplanationKind>())}",
             CliRunner.Fails(1, CliRunner.Run("explain", run, images, "--method", "sharpness", "--out", Path.Combine(dir, "x"))));
         (code, _, _) = CliRunner.Run("gem", run, Path.Combine(dir, "data", "manifest.csv"), "--masked", "--stages", "7-12", "--out",
             Path.Combine(dir, "gem"));
@@ -237,7 +238,8 @@ public class StageMethodTests : TempFolderTest
         // a checkpoint that does not fit the architecture named in model.json
         var info = Path.Combine(run, "model.json");
         File.WriteAllText(info, File.ReadAllText(info).Replace("\"base_width\": 4", "\"base_width\": 8"));
-        Assert.Equal($"error: the checkpoint '{Path.Combine(run, "model.pt")}' does not fit a paper network of width 8 for 32x80 images: " +
+        Assert.Equal($"error: '{info}': the checkpoint '{Path.Combine(run, "model.pt")}' does not fit " +
+            "a paper network of width 8 for 32x80 images: " +
             "size mismatch for 'conv1.weight': the checkpoint has shape [4, 1, 3, 3], this model has [8, 1, 3, 3]. " +
             "Was it saved from another architecture or configuration?",
             CliRunner.Fails(1, CliRunner.Run("stage", "evaluate", run, Path.Combine(dir, "data", "manifest.csv"))));
