@@ -135,6 +135,12 @@ public sealed class ImageBatchLoader : IBatchSource<ImageBatch>
                 BadImage(rows[i], e);
                 continue;
             }
+            catch (Exception e) when (_manifest.Where(rows[i]) is { } where &&
+                e is TorchException or IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // the image's own message names the file; the manifest line says which entry to fix
+                throw new InvalidDataException($"{where}: {e.Message}", e);
+            }
             if (labels is not null) labels[n] = _label!(row);
             if (targets is not null) _targets!(row).CopyTo(targets, n * _targetCount);
             kept.Add(rows[i]);

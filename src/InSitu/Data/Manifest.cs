@@ -33,8 +33,33 @@ public sealed class Manifest
         BaseDirectory = System.IO.Path.GetFullPath(baseDirectory);
     }
 
+    private Manifest(List<ManifestRow> rows, string baseDirectory, string file, int[] lines) : this(rows, baseDirectory)
+    {
+        (SourceFile, _lines) = (file, lines);
+    }
+
+    private readonly int[]? _lines;
+
     public List<ManifestRow> Rows { get; }
     public string BaseDirectory { get; }
+
+    /// <summary>The CSV file this manifest was read from, when it was read from one.</summary>
+    public string? SourceFile { get; }
+
+    /// <summary>
+    /// Where row <paramref name="row"/> came from, as FILE:LINE for error messages; null for a manifest made in code.
+    /// </summary>
+    public string? Where(int row) => _lines is null || SourceFile is null ? null : $"{SourceFile}:{_lines[row]}";
+
+    /// <summary>The same rows with changed labels or splits, one for one: where each came from is kept.</summary>
+    public Manifest WithRows(IEnumerable<ManifestRow> rows)
+    {
+        var list = rows.ToList();
+        if (list.Count != Rows.Count) throw new ArgumentException($"{list.Count} rows given for a manifest of {Rows.Count}");
+        return _lines is null || SourceFile is null
+            ? new Manifest(list, BaseDirectory)
+            : new Manifest(list, BaseDirectory, SourceFile, _lines);
+    }
 
     public string FullPath(ManifestRow row) => System.IO.Path.GetFullPath(System.IO.Path.Combine(BaseDirectory, row.Path));
 
@@ -59,6 +84,7 @@ public sealed class Manifest
         // one image however it is spelled (./x.png, sub/../x.png, x.png/): compared by canonical full path
         var seen = new Dictionary<string, (int line, string path)>(StringComparer.Ordinal);
         var rows = new List<ManifestRow>();
+        var lines = new List<int>();
         foreach (var (line, f) in records.Skip(1))
         {
             if (f.Count == 1 && f[0].Length == 0) continue; // blank line
@@ -105,10 +131,11 @@ public sealed class Manifest
             if (split is not null && !Splits.Contains(split))
                 throw new InvalidDataException($"{file}:{line}: split '{split}' is not train, val or test");
             var terms = Get("terms")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            lines.Add(line);
             rows.Add(new ManifestRow(path, Get("label"), stage, range ?? (stage is { } st ? StageRanges.Of(st) : null), Get("gene"),
                 view?.ToLowerInvariant(), terms, Get("bag"), split?.ToLowerInvariant()));
         }
-        return new Manifest(rows, baseDirectory);
+        return new Manifest(rows, baseDirectory, System.IO.Path.GetFullPath(file), lines.ToArray());
     }
 
     /// <summary>

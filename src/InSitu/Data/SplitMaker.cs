@@ -45,6 +45,6 @@ public static class SplitMaker
                 foreach (var i in g.rows) assignment[i] = name;
             }
         }
-        return new Manifest(manifest.Rows.Select((r, i) => r with { Split = assignment[i] }), manifest.BaseDirectory);
+        return manifest.WithRows(manifest.Rows.Select((r, i) => r with { Split = assignment[i] }));
     }
 }
