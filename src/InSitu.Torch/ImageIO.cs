@@ -130,6 +130,12 @@ public static class ImageIO
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(dir)) throw new TorchException($"cannot write image '{path}': folder '{dir}' does not exist");
         if (!IsImageFile(path)) throw new TorchException($"cannot write image '{path}': use a .png, .jpg, .bmp or .tif name");
+        // an encoder that runs out of space mid-file prints its own complaint on stderr (libpng does), so a disk
+        // too full for the uncompressed image is refused before any encoder runs
+        long needed = image.NumEl * (image.DType == DType.UInt8 ? 1 : 2) + (64 << 10);
+        if (FreeSpace(dir) is { } free && free < needed)
+            throw new TorchException(
+                $"cannot write image '{path}': no space left on the device ({free} bytes free, up to {needed} needed)");
         // the temporary name keeps the extension, which tells OpenCV the format; a failure leaves no temporary file
         AtomicFile.Write(path, tmp =>
         {
@@ -143,16 +149,19 @@ public static class ImageIO
     /// OpenCV's writers report no reason; when the folder's disk is (nearly) full, that is the likely one, and
     /// the message says so.
     /// </summary>
-    private static string SpaceLeft(string dir)
+    private static string SpaceLeft(string dir) =>
+        FreeSpace(dir) is { } free && free < 1 << 20 ? $" (no space left on the device: {free} bytes free)" : "";
+
+    /// <summary>Bytes free on the disk holding <paramref name="dir"/>, or null when the system will not say.</summary>
+    private static long? FreeSpace(string dir)
     {
         try
         {
-            long free = new DriveInfo(dir).AvailableFreeSpace;
-            return free < 1 << 20 ? $" (no space left on the device: {free} bytes free)" : "";
+            return new DriveInfo(dir).AvailableFreeSpace;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            return "";
+            return null;
         }
     }
 
