@@ -21,25 +21,12 @@ public class MemoryTests
     [Fact]
     public void TenThousandTrainingStepsKeepFlatMemory()
     {
-        TorchRuntime.ManualSeed(1);
-        using var model = new Sequential(new Conv2d(1, 4, 3, padding: 1), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
-            new Flatten(), new Linear(4 * 4 * 4, 3));
-        using var opt = new Adam(model.Parameters(), 1e-3);
-        using var x = Factory.Randn(new long[] { 8, 1, 8, 8 });
-        using var y = Tensor.FromArray(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 });
-        void Step()
-        {
-            using var scope = TorchRuntime.NewDisposeScope();
-            opt.ZeroGrad();
-            var loss = F.CrossEntropy(model.Forward(x), y);
-            loss.Backward();
-            opt.Step();
-        }
-        for (int i = 0; i < 100; i++) Step();
+        using var training = new TinyTraining();
+        for (int i = 0; i < 100; i++) training.Step();
         GC.Collect();
         double after100 = ResidentMb();
         var sw = Stopwatch.StartNew();
-        for (int i = 100; i < 10_000; i++) Step();
+        for (int i = 100; i < 10_000; i++) training.Step();
         GC.Collect();
         GC.WaitForPendingFinalizers();
         double after10k = ResidentMb();
@@ -55,28 +42,15 @@ public class MemoryTests
     [Fact]
     public void ATrainingStepLeavesNoTensorAliveWithoutTheGarbageCollector()
     {
-        TorchRuntime.ManualSeed(1);
-        using var model = new Sequential(new Conv2d(1, 4, 3, padding: 1), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
-            new Flatten(), new Linear(4 * 4 * 4, 3));
-        using var opt = new Adam(model.Parameters(), 1e-3);
-        using var x = Factory.Randn(new long[] { 8, 1, 8, 8 });
-        using var y = Tensor.FromArray(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 });
-        void Step()
-        {
-            using var scope = TorchRuntime.NewDisposeScope();
-            opt.ZeroGrad();
-            var loss = F.CrossEntropy(model.Forward(x), y);
-            loss.Backward();
-            opt.Step();
-        }
-        for (int i = 0; i < 3; i++) Step(); // Adam's state and the gradients exist from here on
+        using var training = new TinyTraining();
+        for (int i = 0; i < 3; i++) training.Step(); // Adam's state and the gradients exist from here on
         var counts = new List<long>();
         Assert.True(GC.TryStartNoGCRegion(64L << 20), "could not hold off the garbage collector");
         try
         {
             for (int i = 0; i < 50; i++)
             {
-                Step();
+                training.Step();
                 counts.Add(TorchRuntime.LiveTensors);
             }
         }
@@ -85,5 +59,41 @@ public class MemoryTests
             if (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
         }
         Assert.True(counts.All(c => c == counts[0]), $"live tensors after each step: {string.Join(", ", counts.Distinct())}");
+    }
+
+    /// <summary>A small conv net, Adam and one fixed batch: each Step is a whole training step in its own dispose scope.</summary>
+    private sealed class TinyTraining : IDisposable
+    {
+        private readonly Sequential _model;
+        private readonly Adam _optimizer;
+        private readonly Tensor _x;
+        private readonly Tensor _y;
+
+        public TinyTraining()
+        {
+            TorchRuntime.ManualSeed(1);
+            _model = new Sequential(new Conv2d(1, 4, 3, padding: 1), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(4 * 4 * 4, 3));
+            _optimizer = new Adam(_model.Parameters(), 1e-3);
+            _x = Factory.Randn(new long[] { 8, 1, 8, 8 }).DetachFromScope();
+            _y = Tensor.FromArray(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 }).DetachFromScope();
+        }
+
+        public void Step()
+        {
+            using var scope = TorchRuntime.NewDisposeScope();
+            _optimizer.ZeroGrad();
+            var loss = F.CrossEntropy(_model.Forward(_x), _y);
+            loss.Backward();
+            _optimizer.Step();
+        }
+
+        public void Dispose()
+        {
+            _x.Dispose();
+            _y.Dispose();
+            _optimizer.Dispose();
+            _model.Dispose();
+        }
     }
 }

@@ -10,41 +10,6 @@ namespace InSitu.Tests.Data;
 /// <summary>Bad files, odd spellings, links and interrupted runs must never turn into silently wrong data.</summary>
 public class RobustnessTests : TempFolderTest
 {
-    /// <summary>
-    /// A minimal uncompressed single-strip grey float32 TIFF (OpenCV's writer takes no float images through the shim):
-    /// little-endian header, one IFD, then the pixels.
-    /// </summary>
-    private static void WriteFloatTiff(string path, int height, int width, Func<int, int, float> value)
-    {
-        var tags = new (ushort tag, ushort type, uint value)[]
-        {
-            (256, 4, (uint)width), (257, 4, (uint)height), (258, 3, 32), (259, 3, 1), (262, 3, 1), (273, 4, 0),
-            (277, 3, 1), (278, 4, (uint)height), (279, 4, (uint)(width * height * 4)), (284, 3, 1), (339, 3, 3),
-        };
-        uint dataOffset = (uint)(8 + 2 + tags.Length * 12 + 4);
-        using var w = new BinaryWriter(File.Create(path));
-        w.Write((byte)'I');
-        w.Write((byte)'I');
-        w.Write((ushort)42);
-        w.Write(8u);
-        w.Write((ushort)tags.Length);
-        foreach (var (tag, type, v) in tags)
-        {
-            w.Write(tag);
-            w.Write(type);
-            w.Write(1u);
-            uint val = tag == 273 ? dataOffset : v;
-            if (type == 3)
-            {
-                w.Write((ushort)val);
-                w.Write((ushort)0);
-            }
-            else w.Write(val);
-        }
-        w.Write(0u);
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++) w.Write(value(y, x));
-    }
 
     private static void WritePng(string path, int height, int width, byte level = 100)
     {
@@ -80,9 +45,9 @@ public class RobustnessTests : TempFolderTest
     public void FloatTiffsKeepTheirValuesOrAreScaledByTheirOwnMaximum()
     {
         var unit = Path.Combine(dir, "unit.tif");
-        WriteFloatTiff(unit, 8, 8, (y, x) => 0.25f + 0.5f * x / 7);
+        FloatTiff.Write(unit, 8, 8, (y, x) => 0.25f + 0.5f * x / 7);
         var counts = Path.Combine(dir, "counts.tif");
-        WriteFloatTiff(counts, 8, 8, (y, x) => 1000f * x / 7);
+        FloatTiff.Write(counts, 8, 8, (y, x) => 1000f * x / 7);
         var m = new Manifest(new[] { new ManifestRow(unit), new ManifestRow(counts) }, dir);
         var loader = new ImageBatchLoader(m, new LoaderOptions { Height = 8, Width = 8, Gray = true });
         var a = loader.LoadImage(unit);
@@ -103,7 +68,7 @@ public class RobustnessTests : TempFolderTest
     public void AFloatImageWithNegativeOrNonFiniteValuesIsRefusedNamingTheFile()
     {
         var bad = Path.Combine(dir, "signed.tif");
-        WriteFloatTiff(bad, 8, 8, (y, x) => x - 3f);
+        FloatTiff.Write(bad, 8, 8, (y, x) => x - 3f);
         var m = new Manifest(new[] { new ManifestRow(bad) }, dir);
         var loader = new ImageBatchLoader(m, new LoaderOptions { Height = 8, Width = 8, Gray = true });
         var ex = Assert.Throws<TorchException>(() => loader.LoadImage(bad));

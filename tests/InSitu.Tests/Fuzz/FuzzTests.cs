@@ -211,13 +211,13 @@ public class FuzzTests(ITestOutputHelper output) : TempFolderTest
                     return ("16-bit", P("deep.png"), true);
                 }
             case 8:
-                WriteFloatTiff(P("unit.tif"), Height, Width, (y, x) => 0.2f + 0.6f * x / Width);
+                FloatTiff.Write(P("unit.tif"), Height, Width, (y, x) => 0.2f + 0.6f * x / Width);
                 return ("float TIFF in [0, 1]", P("unit.tif"), true);
             case 9:
-                WriteFloatTiff(P("signed.tif"), Height, Width, (y, x) => x - 10f);
+                FloatTiff.Write(P("signed.tif"), Height, Width, (y, x) => x - 10f);
                 return ("float TIFF with negative values", P("signed.tif"), false);
             case 10:
-                WriteFloatTiff(P("nan.tif"), Height, Width, (y, x) => x == 3 ? float.NaN : 0.5f);
+                FloatTiff.Write(P("nan.tif"), Height, Width, (y, x) => x == 3 ? float.NaN : 0.5f);
                 return ("float TIFF with NaN", P("nan.tif"), false);
             case 11:
                 WritePng(P("rgb.png"), Height * 2, Width * 2, channels: 3);
@@ -234,41 +234,9 @@ public class FuzzTests(ITestOutputHelper output) : TempFolderTest
                 WritePng(P("rgba.png"), Height, Width, channels: 4);
                 return ("RGBA", P("rgba.png"), true);
             default:
-                WriteFloatTiff(P("inf.tif"), Height, Width, (y, x) => x == 5 ? float.PositiveInfinity : 0.5f);
+                FloatTiff.Write(P("inf.tif"), Height, Width, (y, x) => x == 5 ? float.PositiveInfinity : 0.5f);
                 return ("float TIFF with infinity", P("inf.tif"), false);
         }
-    }
-
-    /// <summary>A minimal uncompressed single-strip grey float32 TIFF (the shim writes no float images).</summary>
-    private static void WriteFloatTiff(string path, int height, int width, Func<int, int, float> value)
-    {
-        var tags = new (ushort tag, ushort type, uint value)[]
-        {
-            (256, 4, (uint)width), (257, 4, (uint)height), (258, 3, 32), (259, 3, 1), (262, 3, 1), (273, 4, 0),
-            (277, 3, 1), (278, 4, (uint)height), (279, 4, (uint)(width * height * 4)), (284, 3, 1), (339, 3, 3),
-        };
-        uint dataOffset = (uint)(8 + 2 + tags.Length * 12 + 4);
-        using var w = new BinaryWriter(File.Create(path));
-        w.Write("II"u8);
-        w.Write((ushort)42);
-        w.Write(8u);
-        w.Write((ushort)tags.Length);
-        foreach (var (tag, type, v) in tags)
-        {
-            w.Write(tag);
-            w.Write(type);
-            w.Write(1u);
-            uint val = tag == 273 ? dataOffset : v;
-            if (type == 3)
-            {
-                w.Write((ushort)val);
-                w.Write((ushort)0);
-            }
-            else w.Write(val);
-        }
-        w.Write(0u);
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++) w.Write(value(y, x));
     }
 
     // ---- configs ----
