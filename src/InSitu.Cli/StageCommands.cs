@@ -58,7 +58,7 @@ public static class StageCommands
         var output = new Option<string>("--out") { Description = "Run directory", Required = true };
         var method = new Option<string>("--method")
         {
-            Description = string.Join(", ", StageMethods.Names),
+            Description = string.Join("; ", StageMethods.All.Select(m => $"{m.Name}: {m.Description}")),
             DefaultValueFactory = _ => StageMethods.DataFeature.Name
         };
         var methods = new Option<string>("--methods")
