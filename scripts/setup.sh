@@ -10,8 +10,10 @@ cd "$root"
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
 # Runtime and build packages. python3-torch is PyTorch itself: the reference for parity fixtures, the
-# state-dict round trip test and the side-by-side benchmark.
-packages=(cmake make g++ libtorch-dev libopencv-dev python3-torch python3-numpy)
+# state-dict round trip test and the side-by-side benchmark. libopenblas0-openmp: Debian's libtorch links
+# libblas.so.3, which is the reference BLAS (about 80x slower) unless an optimised one provides it; the OpenMP build
+# shares libgomp's thread pool with libtorch.
+packages=(cmake make g++ libtorch-dev libopencv-dev libopenblas0-openmp python3-torch python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,6 +27,15 @@ if ((${#missing[@]})); then
   fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Installing OpenBLAS switches the libblas.so.3 alternative to it (higher priority), unless someone pinned the
+# reference BLAS by hand; an alternative pinned to another optimised BLAS (MKL, BLIS) is left as it is.
+blas_alt=libblas.so.3-x86_64-linux-gnu
+if [[ "$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" == */blas/libblas.so.3* ]]; then
+  say "libblas.so.3 is the reference BLAS; switching it to OpenBLAS"
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo update-alternatives --set "$blas_alt" /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
 fi
 
 if ! command -v dotnet >/dev/null || ! dotnet --list-sdks | grep -q '^10\.'; then

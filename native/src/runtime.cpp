@@ -8,6 +8,10 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#include <dlfcn.h>
+#include <climits>
+#include <cstdlib>
+#include <string>
 
 extern "C" {
 
@@ -15,6 +19,43 @@ IST_API int ist_version(char* torch_version, int torch_len, char* opencv_version
   return ist::guard([&] {
     ist::copy_string(TORCH_VERSION, torch_version, torch_len);
     ist::copy_string(CV_VERSION, opencv_version, opencv_len);
+  });
+}
+
+// Which BLAS the process resolved sgemm_ to. Debian's libtorch links libblas.so.3, whose provider is chosen by
+// update-alternatives: the reference BLAS (about 80x slower) unless an optimised one is installed.
+IST_API int ist_blas_info(char* name, int name_len, char* path, int path_len) {
+  return ist::guard([&] {
+    std::string kind = "unknown", where;
+    void* sgemm = dlsym(RTLD_DEFAULT, "sgemm_");
+    Dl_info info{};
+    if (sgemm && dladdr(sgemm, &info) && info.dli_fname) {
+      char resolved[PATH_MAX];
+      where = realpath(info.dli_fname, resolved) ? resolved : info.dli_fname;
+    }
+    // Look the vendor entry points up in sgemm_'s own library: another library loaded beside it (OpenBLAS's
+    // liblapack.so.3, say) may export them while sgemm_ itself still comes from the reference BLAS.
+    void* lib = info.dli_fname ? dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD) : nullptr;
+    auto find = [&](const char* symbol) { return lib ? dlsym(lib, symbol) : nullptr; };
+    using config_fn = char* (*)();
+    using parallel_fn = int (*)();
+    if (auto config = reinterpret_cast<config_fn>(find("openblas_get_config"))) {
+      kind = config();
+      if (kind.rfind("OpenBLAS", 0) != 0) kind = "OpenBLAS " + kind;
+      if (auto parallel = reinterpret_cast<parallel_fn>(find("openblas_get_parallel"))) {
+        int p = parallel();
+        kind += p == 2 ? " (OpenMP)" : p == 1 ? " (pthreads)" : " (sequential)";
+      }
+    } else if (find("mkl_get_version_string")) {
+      kind = "MKL";
+    } else if (find("bli_info_get_version_str")) {
+      kind = "BLIS";
+    } else if (where.find("/blas/") != std::string::npos) {
+      kind = "reference";
+    }
+    if (lib) dlclose(lib);
+    ist::copy_string(kind.c_str(), name, name_len);
+    ist::copy_string(where.c_str(), path, path_len);
   });
 }
 

@@ -153,6 +153,7 @@ public static class Cli
             ? (TorchRuntime.CpuHasBFloat16 ? " (bf16 capable)" : "")
             : $" ({TorchRuntime.CudaDeviceCount} GPU(s))")}");
         Console.WriteLine($"threads: {TorchRuntime.Threads}");
+        Console.WriteLine($"BLAS: {TorchRuntime.Blas}");
         return 0;
     }
 }

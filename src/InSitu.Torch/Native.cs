@@ -74,6 +74,7 @@ internal static unsafe partial class Native
 
     [LibraryImport(Lib)] internal static partial IntPtr ist_last_error();
 
+    [LibraryImport(Lib)] internal static partial int ist_blas_info(byte* name, int nameLen, byte* path, int pathLen);
     [LibraryImport(Lib)] internal static partial int ist_version(byte* torchVersion, int torchLen, byte* opencvVersion, int opencvLen);
     [LibraryImport(Lib)] internal static partial int ist_set_num_threads(int n);
     [LibraryImport(Lib)] internal static partial int ist_tune_malloc(long mmapThreshold, long trimThreshold, out int applied);

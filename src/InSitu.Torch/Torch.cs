@@ -57,6 +57,21 @@ public static class TorchRuntime
         return (Marshal.PtrToStringUTF8((IntPtr)a)!, Marshal.PtrToStringUTF8((IntPtr)b)!);
     }
 
+    /// <summary>
+    /// The BLAS behind libtorch's matrix products (Linear, LSTM, logistic regression): its name (e.g. "OpenBLAS 0.3.21
+    /// ... (OpenMP)", or "reference" for the netlib BLAS, which is about 80x slower) and the library file it resolved to.
+    /// </summary>
+    public static unsafe BlasInfo Blas
+    {
+        get
+        {
+            var name = stackalloc byte[256];
+            var path = stackalloc byte[1024];
+            Native.Check(Native.ist_blas_info(name, 256, path, 1024));
+            return new BlasInfo(Marshal.PtrToStringUTF8((IntPtr)name)!, Marshal.PtrToStringUTF8((IntPtr)path)!);
+        }
+    }
+
     /// <summary>Whether the CPU has native bfloat16 arithmetic (AVX512-BF16 or AMX), where bf16 inference pays off.</summary>
     public static bool CpuHasBFloat16
     {

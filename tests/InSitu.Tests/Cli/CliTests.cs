@@ -11,7 +11,7 @@ namespace InSitu.Tests.Cli;
 public class CliTests : TempFolderTest
 {
     [Fact]
-    public void VersionReportsEngineDeviceAndThreads()
+    public void VersionReportsEngineDeviceThreadsAndBlas()
     {
         var (code, output, _) = CliRunner.Run("--version");
         Assert.Equal(0, code);
@@ -19,6 +19,7 @@ public class CliTests : TempFolderTest
         Assert.Contains("libtorch 1.13", output);
         Assert.Contains("device: cpu", output);
         Assert.Contains($"threads: {Environment.ProcessorCount}", output);
+        Assert.Contains("BLAS: ", output);
     }
 
     [Fact]
