@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
-"""Engine benchmark: training-step and inference throughput (images/s) of InSitu next to PyTorch, same
-model, batch (16), input (1x128x320), thread count and machine, runs interleaved so drift hits both alike.
+"""Engine benchmark: InSitu next to PyTorch 1.13 on the same machine, models (the paper's ResNet and ResNet-18),
+batch (16), input (1x128x320) and thread count, every configuration run in its own process, all of them
+interleaved round by round (rotated order) so that drift hits every engine alike.
 
     /usr/bin/python3 bench/engine.py            (or: make bench)
-    BENCH_ROUNDS=3 BENCH_TRAIN_ITERS=3 BENCH_INFER_ITERS=5 ...   for tighter figures
+    BENCH_ROUNDS=5 BENCH_TRAIN_ITERS=2 BENCH_INFER_ITERS=4 BENCH_MODELS=paper,resnet18 BENCH_THREADS=N
 
-Writes bench/results/engine.json: one object per model and phase with insitu_ips, pytorch_ips, ratio.
-PyTorch is run as its users run it (train: SGD step; inference: eval() under no_grad, NCHW, fp32). InSitu
-runs its own default paths: training in NCHW (channels-last training would be faster but crashes libtorch
-1.13: bench/channels_last_training_crash.py), inference with BN folded into convolutions, channels-last and
-inference mode; infer_bf16 adds bfloat16 autocast and is compared with the same fp32 PyTorch baseline (its
-logit deviation is reported)."""
+Two comparisons, both in bench/results/engine.json and printed as tables:
+* out of the box: each engine as its users get it. PyTorch: glibc's default allocator, SGD step / eval() under
+  no_grad, NCHW, fp32. InSitu: its own default paths (its allocator settings, which it applies to itself;
+  inference with batch norm folded into the convolutions, channels-last, inference mode).
+* like for like: PyTorch given the same glibc allocator settings InSitu applies to itself (through glibc's
+  environment variables), and each precision and layout option run on both engines: fp32 NCHW, fp32 channels-last
+  with batch norm folded (torch's own fuse_conv_bn_eval), bf16 autocast. Channels-last training is absent
+  because libtorch 1.13's oneDNN corrupts the heap in its backward, in PyTorch as in InSitu
+  (bench/channels_last_training_crash.py). The headline ratio per model, phase and precision is InSitu's fastest
+  path against PyTorch's fastest path at that precision, both under the same allocator.
+Also: GFLOP/s reached (forward multiply-adds x 2 per image; a training step counted as 3 forward passes) against
+the machine's measured fp32 convolution peak (bench/machine_peak.py), an ONNX Runtime row when InSitu.Bench has
+it, and the BLAS rows (matrix product, LSTM training step, logistic regression) for InSitu on its BLAS, InSitu on
+the reference BLAS, and PyTorch. Medians over the rounds, with the spread (min-max) of every figure."""
 import json, os, platform, statistics, subprocess, sys, time
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -23,72 +32,191 @@ except ImportError:
     sys.exit("PyTorch (Debian's python3-torch) is missing: run 'make setup' first")
 
 threads = int(os.environ.get("BENCH_THREADS", os.cpu_count()))
-rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
+rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
 train_iters = int(os.environ.get("BENCH_TRAIN_ITERS", "2"))
-infer_iters = int(os.environ.get("BENCH_INFER_ITERS", "3"))
+infer_iters = int(os.environ.get("BENCH_INFER_ITERS", "4"))
+blas_iters = int(os.environ.get("BENCH_BLAS_ITERS", "3"))
 models = os.environ.get("BENCH_MODELS", "paper,resnet18").split(",")
+reference_blas = "/usr/lib/x86_64-linux-gnu/blas"
 cpu_flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
-phases = ["train", "infer"] + (["infer_bf16"] if " avx512_bf16" in cpu_flags or " amx_bf16" in cpu_flags else [])
+has_bf16 = " avx512_bf16" in cpu_flags or " amx_bf16" in cpu_flags
 env = dict(os.environ, INSITU_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+# glibc's allocator settings InSitu applies to itself (src/InSitu.Torch/Native.cs), given to PyTorch for like for like
+tuned_malloc = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+
+
+class Unavailable(Exception):
+    pass
 
 
 def run(cmd, extra=None):
     out = subprocess.run(cmd, capture_output=True, text=True, env=dict(env, **(extra or {})), cwd=root)
     if out.returncode != 0:
+        reason = [line for line in out.stderr.splitlines() if "unknown phase" in line or "unavailable" in line]
+        if reason:
+            raise Unavailable(reason[0].split(": ", 1)[-1].strip())
         sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def insitu(model, phase, iters):
-    return run(["dotnet", dll, "--model", model, "--phase", phase, "--iters", str(iters), "--warmup", "1"])
+def insitu(model, phase, iters, *options):
+    return run(["dotnet", dll, "--model", model, "--phase", phase, "--iters", str(iters), "--warmup", "1", *options])
 
 
-def pytorch(model, phase, iters, tuned=False):
-    # tuned: the same glibc allocator settings InSitu applies to itself (see src/InSitu.Torch/Native.cs), given to
-    # PyTorch through glibc's environment variables, so the engines can also be compared on equal allocator terms
-    extra = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)} if tuned else {}
-    return run([sys.executable, os.path.join(root, "bench", "torch_engine.py"), "--model", model,
-                "--phase", "train" if phase.startswith("train") else "infer", "--iters", str(iters), "--warmup", "1",
-                "--threads", str(threads)], extra)
+def pytorch(model, phase, iters, tuned, *options):
+    return run([sys.executable, os.path.join(root, "bench", "torch_engine.py"), "--model", model, "--phase", phase,
+                "--iters", str(iters), "--warmup", "1", "--threads", str(threads), *options],
+               tuned_malloc if tuned else None)
 
 
-cases = [(m, p) for m in models for p in phases]
-samples = {c: {"insitu": [], "pytorch": [], "pytorch_tuned": [], "deviation": []} for c in cases}
+# (name, phase, precision, engine, how to run it with a given model and iteration count)
+configs = [
+    ("insitu train fp32 nchw", "train", "fp32", "insitu", lambda m, i: insitu(m, "train", i)),
+    ("pytorch train fp32 nchw", "train", "fp32", "pytorch", lambda m, i: pytorch(m, "train", i, False)),
+    ("pytorch_tuned train fp32 nchw", "train", "fp32", "pytorch_tuned", lambda m, i: pytorch(m, "train", i, True)),
+    ("insitu infer fp32 nchw", "infer", "fp32", "insitu",
+     lambda m, i: insitu(m, "infer", i, "--fold", "0", "--channels-last", "0")),
+    ("insitu infer fp32 cl folded", "infer", "fp32", "insitu", lambda m, i: insitu(m, "infer", i)),
+    ("insitu infer fp32 fused", "infer", "fp32", "insitu", lambda m, i: insitu(m, "infer_fused", i)),
+    ("onnxruntime infer fp32", "infer", "fp32", "onnxruntime", lambda m, i: insitu(m, "infer_onnx", i)),
+    ("pytorch infer fp32 nchw", "infer", "fp32", "pytorch", lambda m, i: pytorch(m, "infer", i, False)),
+    ("pytorch_tuned infer fp32 nchw", "infer", "fp32", "pytorch_tuned", lambda m, i: pytorch(m, "infer", i, True)),
+    ("pytorch_tuned infer fp32 cl folded", "infer", "fp32", "pytorch_tuned",
+     lambda m, i: pytorch(m, "infer", i, True, "--layout", "cl", "--fold", "1")),
+]
+if has_bf16:
+    configs += [
+        ("insitu train bf16 nchw", "train", "bf16", "insitu", lambda m, i: insitu(m, "train", i, "--precision", "bf16")),
+        ("pytorch_tuned train bf16 nchw", "train", "bf16", "pytorch_tuned",
+         lambda m, i: pytorch(m, "train", i, True, "--precision", "bf16")),
+        ("insitu infer bf16 cl folded", "infer", "bf16", "insitu", lambda m, i: insitu(m, "infer_bf16", i)),
+        ("insitu infer bf16 fused", "infer", "bf16", "insitu", lambda m, i: insitu(m, "infer_fused_bf16", i)),
+        ("pytorch_tuned infer bf16 cl folded", "infer", "bf16", "pytorch_tuned",
+         lambda m, i: pytorch(m, "infer", i, True, "--layout", "cl", "--fold", "1", "--precision", "bf16")),
+    ]
+blas_configs = [
+    ("insitu", lambda op: run(["dotnet", dll, "blas", "--op", op, "--iters", str(blas_iters)])),
+    ("insitu_reference_blas", lambda op: run(["dotnet", dll, "blas", "--op", op, "--iters", "1"],
+                                             {"LD_LIBRARY_PATH": reference_blas})),
+    ("pytorch", lambda op: run([sys.executable, os.path.join(root, "bench", "torch_blas.py"), "--op", op,
+                                "--iters", str(blas_iters), "--threads", str(threads)])),
+]
+blas_ops = ["matmul", "lstm", "logreg"]
+
 start = time.time()
+samples = {(m, c[0]): [] for m in models for c in configs}
+deviation, gflop_per_image, unavailable = {}, {}, {}
+blas = {(op, name): [] for op in blas_ops for name, _ in blas_configs}
+peaks, blas_name = [], ""
 for r in range(rounds):
-    for (m, p) in cases:
-        iters = train_iters if p.startswith("train") else infer_iters
-        order = [("insitu", insitu), ("pytorch", pytorch), ("pytorch_tuned", lambda m_, p_, i_: pytorch(m_, p_, i_, tuned=True))]
-        order = order[r % 3:] + order[:r % 3]
-        for name, fn in order:
-            res = fn(m, p, iters)
-            samples[(m, p)][name].append(res["ips"])
+    peak = run([sys.executable, os.path.join(root, "bench", "machine_peak.py"), "--threads", str(threads)])
+    peaks.append(peak["peak_gflops"])
+    print(f"round {r + 1}/{rounds}  machine fp32 conv peak {peak['peak_gflops']:.1f} GFLOP/s", flush=True)
+    order = [(m, c) for m in models for c in configs]
+    shift = (r * 7) % len(order)
+    for m, (name, phase, precision, engine, fn) in order[shift:] + order[:shift]:
+        if (m, name) in unavailable:
+            continue
+        try:
+            res = fn(m, train_iters if phase == "train" else infer_iters)
+        except Unavailable as e:
+            unavailable[(m, name)] = str(e)
+            print(f"  {m:8s} {name:36s} unavailable: {e}", flush=True)
+            continue
+        samples[(m, name)].append(res["ips"])
+        if "gflop_per_image" in res:
+            gflop_per_image[m] = res["gflop_per_image"]
+        if "max_rel_logit_deviation" in res:
+            deviation[(m, name)] = max(deviation.get((m, name), 0.0), res["max_rel_logit_deviation"])
+        print(f"  {m:8s} {name:36s} {res['ips']:8.2f} img/s", flush=True)
+    for op in blas_ops:
+        for name, fn in blas_configs[r % 3:] + blas_configs[:r % 3]:
+            res = fn(op)
+            blas[(op, name)].append(res["gflops"])
             if name == "insitu":
-                samples[(m, p)]["deviation"].append(res.get("max_rel_logit_deviation", 0.0))
-            print(f"  round {r + 1}/{rounds}  {m:8s} {p:10s} {name:7s} {res['ips']:8.2f} img/s", flush=True)
+                blas_name = res.get("blas", "")
+            print(f"  blas {op:7s} {name:22s} {res['gflops']:8.2f} GFLOP/s", flush=True)
 
-results = []
-print(f"\n{'model':9s} {'phase':11s} {'InSitu img/s':>13s} {'PyTorch img/s':>14s} {'ratio':>7s} {'PyTorch tuned':>14s} {'ratio':>7s}")
-for (m, p) in cases:
-    s = samples[(m, p)]
-    ins, pt, ptt = statistics.median(s["insitu"]), statistics.median(s["pytorch"]), statistics.median(s["pytorch_tuned"])
-    entry = {"model": m, "phase": p, "insitu_ips": round(ins, 3), "pytorch_ips": round(pt, 3), "ratio": round(ins / pt, 3),
-             "pytorch_malloc_tuned_ips": round(ptt, 3), "ratio_vs_malloc_tuned": round(ins / ptt, 3),
-             "insitu_runs": s["insitu"], "pytorch_runs": s["pytorch"], "pytorch_malloc_tuned_runs": s["pytorch_tuned"], "batch": 16, "input": [1, 128, 320],
-             "threads": threads, "rounds": rounds}
-    if p.startswith("train"):
-        entry["insitu_mode"] = "SGD step, NCHW"
-        entry["pytorch_mode"] = "SGD step, NCHW"
-    else:
-        entry["max_rel_logit_deviation"] = max(s["deviation"])
-        entry["pytorch_mode"] = "eval, no_grad, NCHW, fp32"
-        entry["insitu_mode"] = "eval, BN folded, channels-last, inference mode" + (", bf16 autocast" if p == "infer_bf16" else ", fp32")
-    results.append(entry)
-    print(f"{m:9s} {p:11s} {ins:13.2f} {pt:14.2f} {ins / pt:6.2f}x {ptt:14.2f} {ins / ptt:6.2f}x")
+
+def summary(values):
+    med = statistics.median(values)
+    return {"median": round(med, 3), "min": round(min(values), 3), "max": round(max(values), 3),
+            "spread": round((max(values) - min(values)) / med, 3) if med else None, "runs": [round(v, 3) for v in values]}
+
+
+peak = statistics.median(peaks)
+results = {"configs": [], "out_of_the_box": [], "like_for_like": [], "headline": [], "blas": []}
+for m in models:
+    for name, phase, precision, engine, _ in configs:
+        if not samples[(m, name)]:
+            continue
+        s = summary(samples[(m, name)])
+        flops = gflop_per_image.get(m, 0) * (3 if phase == "train" else 1)
+        entry = {"model": m, "config": name, "phase": phase, "precision": precision, "engine": engine, "ips": s,
+                 "gflops": round(s["median"] * flops, 1), "of_peak": round(s["median"] * flops / peak, 3)}
+        if (m, name) in deviation:
+            entry["max_rel_logit_deviation"] = deviation[(m, name)]
+        results["configs"].append(entry)
+
+    def med(name):
+        return statistics.median(samples[(m, name)]) if samples[(m, name)] else None
+
+    def ratio(a, b, label, kind, phase, precision):
+        if med(a) is None or med(b) is None:
+            return
+        results[kind].append({"model": m, "phase": phase, "precision": precision, "comparison": label, "insitu": a,
+                              "other": b, "insitu_ips": round(med(a), 3), "other_ips": round(med(b), 3),
+                              "ratio": round(med(a) / med(b), 3)})
+
+    ratio("insitu train fp32 nchw", "pytorch train fp32 nchw", "defaults", "out_of_the_box", "train", "fp32")
+    ratio("insitu infer fp32 cl folded", "pytorch infer fp32 nchw", "defaults", "out_of_the_box", "infer", "fp32")
+    ratio("insitu train fp32 nchw", "pytorch_tuned train fp32 nchw", "fp32 NCHW", "like_for_like", "train", "fp32")
+    ratio("insitu train bf16 nchw", "pytorch_tuned train bf16 nchw", "bf16 autocast NCHW", "like_for_like", "train", "bf16")
+    ratio("insitu infer fp32 nchw", "pytorch_tuned infer fp32 nchw", "fp32 NCHW", "like_for_like", "infer", "fp32")
+    ratio("insitu infer fp32 cl folded", "pytorch_tuned infer fp32 cl folded", "fp32 channels-last, BN folded",
+          "like_for_like", "infer", "fp32")
+    ratio("insitu infer bf16 cl folded", "pytorch_tuned infer bf16 cl folded", "bf16 autocast channels-last, BN folded",
+          "like_for_like", "infer", "bf16")
+    for phase in ("train", "infer"):
+        for precision in ("fp32", "bf16"):
+            mine = [c[0] for c in configs if c[1] == phase and c[2] == precision and c[3] == "insitu" and med(c[0])]
+            theirs = [c[0] for c in configs if c[1] == phase and c[2] == precision and c[3] == "pytorch_tuned" and med(c[0])]
+            if mine and theirs:
+                best_mine, best_theirs = max(mine, key=med), max(theirs, key=med)
+                ratio(best_mine, best_theirs, "fastest path of each engine, same allocator and precision", "headline",
+                      phase, precision)
+    if med("onnxruntime infer fp32"):
+        ratio("onnxruntime infer fp32", "pytorch_tuned infer fp32 cl folded", "ONNX Runtime (InSitu export) vs PyTorch",
+              "like_for_like", "infer", "fp32")
+for op in blas_ops:
+    row = {"op": op}
+    for name, _ in blas_configs:
+        row[name] = summary(blas[(op, name)])
+    row["insitu_vs_pytorch"] = round(row["insitu"]["median"] / row["pytorch"]["median"], 3)
+    row["openblas_vs_reference"] = round(row["insitu"]["median"] / row["insitu_reference_blas"]["median"], 1)
+    results["blas"].append(row)
+
+print(f"\nmachine fp32 convolution peak: {peak:.1f} GFLOP/s (median of {len(peaks)})")
+print(f"\n{'model':9s} {'config':38s} {'img/s':>8s} {'min-max':>15s} {'GFLOP/s':>8s} {'of peak':>8s}")
+for e in results["configs"]:
+    print(f"{e['model']:9s} {e['config']:38s} {e['ips']['median']:8.2f} {e['ips']['min']:7.2f}-{e['ips']['max']:<7.2f}"
+          f" {e['gflops']:8.1f} {e['of_peak']:8.0%}")
+for kind in ("out_of_the_box", "like_for_like", "headline"):
+    print(f"\n{kind.replace('_', ' ')}:")
+    for e in results[kind]:
+        print(f"  {e['model']:9s} {e['phase']:6s} {e['precision']:5s} {e['insitu']:30s} / {e['other']:36s} {e['ratio']:6.2f}x")
+print("\nBLAS (GFLOP/s, medians):")
+for row in results["blas"]:
+    print(f"  {row['op']:7s} InSitu {row['insitu']['median']:7.2f}  InSitu on reference BLAS "
+          f"{row['insitu_reference_blas']['median']:6.2f}  PyTorch {row['pytorch']['median']:7.2f}")
 
 os.makedirs(os.path.join(root, "bench", "results"), exist_ok=True)
-meta = {"machine": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
-        "pytorch": __import__("torch").__version__, "seconds": round(time.time() - start, 1)}
+model_name = [line.split(":", 1)[1].strip() for line in cpu_flags.splitlines() if line.startswith("model name")]
+meta = {"machine": (model_name[0] if model_name else platform.machine()), "bf16_capable": has_bf16, "cpu_count": os.cpu_count(), "threads": threads,
+        "pytorch": __import__("torch").__version__, "rounds": rounds, "train_iters": train_iters,
+        "infer_iters": infer_iters, "batch": 16, "input": [1, 128, 320], "peak_gflops": round(peak, 1),
+        "peak_runs": [round(p, 1) for p in peaks], "blas": blas_name, "unavailable": {f"{m} {n}": e for (m, n), e in unavailable.items()},
+        "seconds": round(time.time() - start, 1)}
 with open(os.path.join(root, "bench", "results", "engine.json"), "w") as f:
-    json.dump({"meta": meta, "results": results}, f, indent=2)
+    json.dump({"meta": meta, **results}, f, indent=2)
 print(f"\nwrote bench/results/engine.json ({meta['seconds']} s)")

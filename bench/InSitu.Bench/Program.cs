@@ -1,5 +1,8 @@
 // One timing of one model and phase, as a JSON line on stdout; bench/engine.py runs it next to PyTorch.
 //   InSitu.Bench --model paper|resnet18 --phase train|infer|infer_bf16 [--batch 16] [--iters 3] [--warmup 1]
+//                [--precision fp32|bf16] [--fold 0|1] [--channels-last 0|1]
+// Defaults are InSitu's own paths (train: fp32 NCHW; infer: BN folded, channels-last); the options pin the
+// precision, folding and layout so bench/engine.py can compare with PyTorch given exactly the same ones.
 using System.Diagnostics;
 using System.Globalization;
 using InSitu.Models;
@@ -7,7 +10,7 @@ using InSitu.Torch;
 using InSitu.Torch.NN;
 using InSitu.Torch.Optim;
 
-//   InSitu.Bench loader | synth-difficulty | stage-export | explain | legacy-replay [...]: see the file of each
+//   InSitu.Bench loader | synth-difficulty | stage-export | explain | legacy-replay | blas [...]: see the file of each
 if (args.Length > 0 && !args[0].StartsWith('-'))
 {
     var sub = new Dictionary<string, string>();
@@ -19,18 +22,24 @@ if (args.Length > 0 && !args[0].StartsWith('-'))
         "stage-export" => StageExport.Run(sub),
         "explain" => ExplainBench.Run(sub),
         "legacy-replay" => LegacyReplay.Run(sub),
+        "blas" => BlasBench.Run(sub),
         _ => throw new ArgumentException($"unknown benchmark '{args[0]}'"),
     };
 }
 var opts = new Dictionary<string, string>();
 for (int i = 0; i + 1 < args.Length; i += 2) opts[args[i].TrimStart('-')] = args[i + 1];
 string model = opts.GetValueOrDefault("model", "paper"), phase = opts.GetValueOrDefault("phase", "train");
+string[] phases = ["train", "infer", "infer_bf16"];
+if (!phases.Contains(phase)) throw new ArgumentException($"unknown phase '{phase}' ({string.Join(", ", phases)})");
 int batch = int.Parse(opts.GetValueOrDefault("batch", "16")), iters = int.Parse(opts.GetValueOrDefault("iters", "3"));
 int warmup = int.Parse(opts.GetValueOrDefault("warmup", "1"));
 int channels = int.Parse(opts.GetValueOrDefault("channels", "1"));
 // InSitu trains in NCHW (channels-last training crashes libtorch 1.13, see bench/channels_last_training_crash.py)
 // and infers channels-last.
 bool channelsLast = opts.GetValueOrDefault("channels-last", phase == "train" ? "0" : "1") == "1";
+bool fold = opts.GetValueOrDefault("fold", "1") == "1";
+string precision = opts.GetValueOrDefault("precision", phase == "infer_bf16" ? "bf16" : "fp32");
+if (precision is not ("fp32" or "bf16")) throw new ArgumentException($"unknown precision '{precision}' (fp32, bf16)");
 
 TorchRuntime.ManualSeed(0);
 var config = model switch
@@ -61,7 +70,11 @@ if (phase == "train")
     {
         using var scope = TorchRuntime.NewDisposeScope();
         opt.ZeroGrad();
-        F.CrossEntropy(net.Forward(x), y).Backward();
+        Tensor loss;
+        // bf16: autocast's mixed precision (bf16 convolutions, fp32 weights, optimizer state and loss)
+        using (precision == "bf16" ? TorchRuntime.AutocastCpu(DType.BFloat16) : null)
+            loss = F.CrossEntropy(net.Forward(x), y);
+        loss.Backward();
         opt.Step();
     }
     seconds = Time(Step);
@@ -75,11 +88,11 @@ else
     float[] reference;
     using (Autograd.InferenceMode())
     using (var r = net.Forward(x0)) reference = r.ToArray<float>();
-    net.FuseForInference();
+    if (fold) net.FuseForInference();
     if (channelsLast) net.ToChannelsLast();
     using var x = channelsLast ? x0.Contiguous(MemoryFormat.ChannelsLast) : x0.Alias();
     using var inference = Autograd.InferenceMode();
-    using var autocast = phase == "infer_bf16" ? TorchRuntime.AutocastCpu(DType.BFloat16) : null;
+    using var autocast = precision == "bf16" ? TorchRuntime.AutocastCpu(DType.BFloat16) : null;
     void Step()
     {
         using var scope = TorchRuntime.NewDisposeScope();
