@@ -36,6 +36,7 @@ internal static unsafe partial class Native
 
     static Native()
     {
+        OpenMpWaitPolicy.ApplyBeforeLoad();
         NativeLibrary.SetDllImportResolver(typeof(Native).Assembly, Resolve);
         // Debian's libtorch starts on one thread; every process gets all cores (or INSITU_THREADS) from its first call.
         // A malformed value is an error (surfacing as the inner exception of a TypeInitializationException).

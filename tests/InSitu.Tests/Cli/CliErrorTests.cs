@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using InSitu.Cli;
 
@@ -221,10 +222,13 @@ public class CliErrorTests : TempFolderTest
                 Assert.Throws<ArgumentException>(() => TorchRuntime.ThreadsFromSetting(bad)).Message);
     }
 
-    [Fact]
-    public async Task AnInvalidThreadSettingIsRefusedByTheCommand()
+    [Theory]
+    [InlineData("INSITU_THREADS", "four", "error: INSITU_THREADS must be a positive whole number of threads, not 'four' " +
+        "(unset it to use all {0} cores)")]
+    [InlineData("INSITU_OMP_WAIT", "spin", "error: INSITU_OMP_WAIT must be active, passive or default, not 'spin'")]
+    public async Task AnInvalidEngineSettingIsRefusedByTheCommand(string variable, string value, string expected)
     {
-        // the engine reads INSITU_THREADS once per process, so this needs a process of its own
+        // the engine reads its settings once per process, so this needs a process of its own
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -232,13 +236,12 @@ public class CliErrorTests : TempFolderTest
         };
         foreach (var a in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "InSitu.Cli.dll"), "--version" })
             start.ArgumentList.Add(a);
-        start.Environment["INSITU_THREADS"] = "four";
+        start.Environment[variable] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.Equal("error: INSITU_THREADS must be a positive whole number of threads, not 'four' " +
-            $"(unset it to use all {Environment.ProcessorCount} cores)",
+        Assert.Equal(string.Format(CultureInfo.InvariantCulture, expected, Environment.ProcessorCount),
             CliRunner.Fails(1, (process.ExitCode, await stdout, await stderr)));
     }
 
