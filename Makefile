@@ -1,5 +1,5 @@
 # InSitu: `make demo` and `make test` are all a new machine needs (Debian 12, root or sudo).
-.PHONY: setup demo test fuzz bench bench-data fixtures clean
+.PHONY: setup demo test fuzz bench bench-data bench-libtorch210 fixtures clean
 
 setup:
 	@bash scripts/setup.sh
@@ -23,6 +23,11 @@ bench-data: setup
 	dotnet bench/InSitu.Bench/bin/Release/net10.0/InSitu.Bench.dll loader
 	dotnet bench/InSitu.Bench/bin/Release/net10.0/InSitu.Bench.dll synth-difficulty
 
+# libtorch 2.10 (NuGet TorchSharp-cpu 0.107.0, ~280 MB download, restored into bench/libtorch210/packages) against
+# InSitu on Debian's libtorch 1.13, interleaved rounds; writes bench/results/libtorch210.json. Never part of setup/test.
+bench-libtorch210: setup
+	bash bench/libtorch210.sh
+
 # Regenerates the reference fixtures: PyTorch parity (python3-torch, installed by setup) and scikit-learn metrics
 # (python3-sklearn, installed here when missing; tests read the committed JSON and never need it).
 fixtures: setup
@@ -32,4 +37,4 @@ fixtures: setup
 	/usr/bin/python3 tests/fixtures/make_sklearn_fixtures.py
 
 clean:
-	rm -rf native/build src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj
+	rm -rf native/build src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj bench/libtorch210/packages bench/libtorch210/cache
