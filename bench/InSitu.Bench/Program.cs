@@ -1,5 +1,6 @@
 // One timing of one model and phase, as a JSON line on stdout; bench/engine.py runs it next to PyTorch.
-//   InSitu.Bench --model paper|resnet18 --phase train|infer|infer_bf16 [--batch 16] [--iters 3] [--warmup 1]
+//   InSitu.Bench --model paper|resnet18 --phase train|infer|infer_bf16|infer_onnx [--batch 16] [--iters 3] [--warmup 1]
+// infer_onnx exports the same network (batch norms folded) to ONNX and times it in ONNX Runtime instead of InSitu.
 using System.Diagnostics;
 using System.Globalization;
 using InSitu.Models;
@@ -52,7 +53,15 @@ double Time(Action step)
     return sw.Elapsed.TotalSeconds;
 }
 double maxDeviation = 0;
-if (phase == "train")
+string runtime = "insitu";
+if (phase == "infer_onnx")
+{
+    runtime = "onnxruntime";
+    using var onnx = new OnnxRuntimeBench(net, x0);
+    seconds = Time(onnx.Step);
+    maxDeviation = onnx.MaxRelativeDeviation();
+}
+else if (phase == "train")
 {
     if (channelsLast) net.ToChannelsLast();
     using var x = channelsLast ? x0.Contiguous(MemoryFormat.ChannelsLast) : x0.Alias();
@@ -66,7 +75,7 @@ if (phase == "train")
     }
     seconds = Time(Step);
 }
-else
+else if (phase is "infer" or "infer_bf16")
 {
     // Inference as InSitu runs it: eval mode, BN folded into convolutions, channels-last, inference mode,
     // and for infer_bf16 bfloat16 autocast (oneDNN's AVX512-BF16 kernels).
@@ -91,8 +100,12 @@ else
     double scale = reference.Max(v => Math.Abs((double)v));
     maxDeviation = reference.Zip(optimised, (a, b) => Math.Abs((double)a - b)).Max() / Math.Max(scale, 1e-12);
 }
+else
+{
+    throw new ArgumentException($"unknown phase '{phase}'");
+}
 double ips = batch * iters / seconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"runtime\": \"insitu\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, \"threads\": {TorchRuntime.Threads}, " +
+    $"{{\"runtime\": \"{runtime}\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, \"threads\": {TorchRuntime.Threads}, " +
     $"\"seconds\": {seconds:F3}, \"max_rel_logit_deviation\": {maxDeviation:E2}}}"));
 return 0;
