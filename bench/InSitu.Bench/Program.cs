@@ -106,6 +106,7 @@ else
 }
 double ips = batch * iters / seconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"runtime\": \"{runtime}\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, \"threads\": {TorchRuntime.Threads}, " +
+    $"{{\"runtime\": \"{runtime}\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, " +
+    $"\"threads\": {TorchRuntime.Threads}, " +
     $"\"seconds\": {seconds:F3}, \"max_rel_logit_deviation\": {maxDeviation:E2}}}"));
 return 0;

@@ -12,7 +12,22 @@ public sealed class OnnxRuntimeRunner : IOnnxRunner, IDisposable
 {
     private readonly Dictionary<string, InferenceSession> _sessions = new(StringComparer.Ordinal);
 
-    public string Name => $"ONNX Runtime {OrtEnv.Instance().GetVersionString()}";
+    /// <summary>"ONNX Runtime VERSION"; without the version when the native library does not load (the run then says why).</summary>
+    public string Name
+    {
+        get
+        {
+            try
+            {
+                return $"ONNX Runtime {OrtEnv.Instance().GetVersionString()}";
+            }
+            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException
+                or OnnxRuntimeException)
+            {
+                return "ONNX Runtime";
+            }
+        }
+    }
 
     public float[] Run(string modelPath, string inputName, float[] input, long[] shape)
     {

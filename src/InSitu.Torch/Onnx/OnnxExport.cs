@@ -38,8 +38,9 @@ public static class OnnxExport
         var exporter = new OnnxExporter(graph);
         var x = spec.Mean is null && spec.Std is null ? spec.InputName : Normalise(exporter, spec);
         var y = exporter.Export(model, x, "");
-        // the last value takes the output's name; a model that adds no node (all identities) gets one to carry it
-        if (graph.Nodes.Count > 0 && graph.Nodes[^1].Output == y) graph.RenameOutput(y, spec.OutputName);
+        // the last value takes the output's name; a model that adds no node (all identities) gets an Identity to carry it
+        if (graph.Nodes.Count > 0 && graph.Nodes[^1].Output == y && !graph.Nodes.Any(n => n.Inputs.Contains(y)))
+            graph.RenameOutput(y, spec.OutputName);
         else graph.AddNode(spec.OutputName, "Identity", [y], spec.OutputName);
         graph.Outputs.Add(new OnnxValue(spec.OutputName, spec.OutputShape));
         return graph;

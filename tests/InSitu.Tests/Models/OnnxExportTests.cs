@@ -101,6 +101,20 @@ public class OnnxExportTests : TempFolderTest
     }
 
     [Fact]
+    public void AModelThatAddsNoNodeStillWritesItsOutput()
+    {
+        using var model = new Sequential(new Dropout(0.3), new Identity());
+        model.Eval();
+        var spec = new OnnxModelSpec("input", [OnnxDimension.Free("N"), 2], "output", [OnnxDimension.Free("N"), 2]);
+        var path = Path.Combine(dir, "identity.onnx");
+        var graph = OnnxExport.Save(model, spec, path, "test");
+        Assert.Equal([new OnnxNode("output", "Identity", ["input"], "output", [])], graph.Nodes, (a, b) =>
+            a.OpType == b.OpType && a.Inputs.SequenceEqual(b.Inputs) && a.Output == b.Output);
+        using var runner = new OnnxRuntimeRunner();
+        Assert.Equal([1f, -2f, 3f, 4f], runner.Run(path, "input", [1f, -2f, 3f, 4f], [2, 2]));
+    }
+
+    [Fact]
     public void AModelInTrainingModeIsRefused()
     {
         using var model = new Sequential(new Conv2d(1, 2, 3), new BatchNorm2d(2));
