@@ -1,8 +1,9 @@
 // One timing of one model and phase, as a JSON line on stdout; bench/engine.py runs it next to PyTorch.
-//   InSitu.Bench --model paper|resnet18 --phase train|infer|infer_bf16 [--batch 16] [--iters 3] [--warmup 1]
+//   InSitu.Bench --model paper|resnet18 --phase train|infer|infer_bf16|infer_onnx [--batch 16] [--iters 3] [--warmup 1]
 //                [--precision fp32|bf16] [--fold 0|1] [--channels-last 0|1]
 // Defaults are InSitu's own paths (train: fp32 NCHW; infer: BN folded, channels-last); the options pin the
 // precision, folding and layout so bench/engine.py can compare with PyTorch given exactly the same ones.
+// infer_onnx exports the same network (batch norms folded) to ONNX and times it in ONNX Runtime instead of InSitu.
 using System.Diagnostics;
 using System.Globalization;
 using InSitu.Models;
@@ -29,7 +30,7 @@ if (args.Length > 0 && !args[0].StartsWith('-'))
 var opts = new Dictionary<string, string>();
 for (int i = 0; i + 1 < args.Length; i += 2) opts[args[i].TrimStart('-')] = args[i + 1];
 string model = opts.GetValueOrDefault("model", "paper"), phase = opts.GetValueOrDefault("phase", "train");
-string[] phases = ["train", "infer", "infer_bf16"];
+string[] phases = ["train", "infer", "infer_bf16", "infer_onnx"];
 if (!phases.Contains(phase)) throw new ArgumentException($"unknown phase '{phase}' ({string.Join(", ", phases)})");
 int batch = int.Parse(opts.GetValueOrDefault("batch", "16")), iters = int.Parse(opts.GetValueOrDefault("iters", "3"));
 int warmup = int.Parse(opts.GetValueOrDefault("warmup", "1"));
@@ -61,7 +62,15 @@ double Time(Action step)
     return sw.Elapsed.TotalSeconds;
 }
 double maxDeviation = 0;
-if (phase == "train")
+string runtime = "insitu";
+if (phase == "infer_onnx")
+{
+    runtime = "onnxruntime";
+    using var onnx = new OnnxRuntimeBench(net, x0);
+    seconds = Time(onnx.Step);
+    maxDeviation = onnx.MaxRelativeDeviation();
+}
+else if (phase == "train")
 {
     if (channelsLast) net.ToChannelsLast();
     using var x = channelsLast ? x0.Contiguous(MemoryFormat.ChannelsLast) : x0.Alias();
@@ -79,7 +88,7 @@ if (phase == "train")
     }
     seconds = Time(Step);
 }
-else
+else if (phase is "infer" or "infer_bf16")
 {
     // Inference as InSitu runs it: eval mode, BN folded into convolutions, channels-last, inference mode,
     // and for infer_bf16 bfloat16 autocast (oneDNN's AVX512-BF16 kernels).
@@ -104,8 +113,13 @@ else
     double scale = reference.Max(v => Math.Abs((double)v));
     maxDeviation = reference.Zip(optimised, (a, b) => Math.Abs((double)a - b)).Max() / Math.Max(scale, 1e-12);
 }
+else
+{
+    throw new ArgumentException($"unknown phase '{phase}'");
+}
 double ips = batch * iters / seconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{{\"runtime\": \"insitu\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, \"threads\": {TorchRuntime.Threads}, " +
+    $"{{\"runtime\": \"{runtime}\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, " +
+    $"\"threads\": {TorchRuntime.Threads}, " +
     $"\"seconds\": {seconds:F3}, \"max_rel_logit_deviation\": {maxDeviation:E2}}}"));
 return 0;

@@ -148,6 +148,10 @@ public sealed class MaxPool2d : Module<Tensor, Tensor>
 {
     private readonly long[] _kernel, _stride, _padding;
 
+    public IReadOnlyList<long> KernelSize => _kernel;
+    public IReadOnlyList<long> Stride => _stride;
+    public IReadOnlyList<long> Padding => _padding;
+
     public MaxPool2d(long kernelSize, long? stride = null, long padding = 0)
     {
         _kernel = new[] { kernelSize, kernelSize };
@@ -162,6 +166,10 @@ public sealed class AvgPool2d : Module<Tensor, Tensor>
 {
     private readonly long[] _kernel, _stride, _padding;
 
+    public IReadOnlyList<long> KernelSize => _kernel;
+    public IReadOnlyList<long> Stride => _stride;
+    public IReadOnlyList<long> Padding => _padding;
+
     public AvgPool2d(long kernelSize, long? stride = null, long padding = 0)
     {
         _kernel = new[] { kernelSize, kernelSize };
@@ -175,6 +183,7 @@ public sealed class AvgPool2d : Module<Tensor, Tensor>
 public sealed class AdaptiveAvgPool2d : Module<Tensor, Tensor>
 {
     private readonly long[] _size;
+    public IReadOnlyList<long> OutputSize => _size;
     public AdaptiveAvgPool2d(long height, long width) => _size = new[] { height, width };
     protected override Tensor ForwardCore(Tensor input) => F.AdaptiveAvgPool2d(input, _size);
 }
@@ -194,6 +203,7 @@ public sealed class ReLU : Module<Tensor, Tensor>
 public sealed class LeakyReLU : Module<Tensor, Tensor>
 {
     private readonly double _slope;
+    public double NegativeSlope => _slope;
     public LeakyReLU(double negativeSlope = 0.01) => _slope = negativeSlope;
     protected override Tensor ForwardCore(Tensor input) => F.LeakyRelu(input, _slope);
 }
@@ -221,6 +231,9 @@ public sealed class Identity : Module<Tensor, Tensor>
 public sealed class Flatten : Module<Tensor, Tensor>
 {
     private readonly long _start, _end;
+
+    public long StartDim => _start;
+    public long EndDim => _end;
 
     public Flatten(long startDim = 1, long endDim = -1) => (_start, _end) = (startDim, endDim);
 

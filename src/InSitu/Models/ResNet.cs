@@ -1,5 +1,6 @@
 using InSitu.Torch;
 using InSitu.Torch.NN;
+using InSitu.Torch.Onnx;
 
 namespace InSitu.Models;
 
@@ -57,7 +58,7 @@ public sealed record ResNetConfig(
 }
 
 /// <summary>Two 3x3 conv+BN+ReLU layers with a residual connection (1x1 conv+BN when the shape changes).</summary>
-public sealed class BasicBlock : Module<Tensor, Tensor>, IConvBatchNormPairs
+public sealed class BasicBlock : Module<Tensor, Tensor>, IConvBatchNormPairs, IOnnxExportable
 {
     // Typed as modules, not Conv2d/BatchNorm2d: folding for inference replaces them by a fused conv and an identity.
     private Module<Tensor, Tensor> _conv1, _bn1, _conv2, _bn2;
@@ -88,6 +89,17 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IConvBatchNormPairs
 
     public IEnumerable<(string conv, string batchNorm)> ConvBatchNormPairs() => [("conv1", "bn1"), ("conv2", "bn2")];
 
+    /// <summary><see cref="ForwardCore"/> as ONNX nodes (an empty shortcut exports as its input).</summary>
+    public string ExportOnnx(OnnxExporter exporter, string input, string path)
+    {
+        ArgumentNullException.ThrowIfNull(exporter);
+        string Child(string name, string x) => exporter.ExportChild(this, name, x, path);
+        var y = Child("relu1", Child("bn1", Child("conv1", input)));
+        y = Child("bn2", Child("conv2", y));
+        var s = Child("shortcut", input);
+        return Child("relu2", exporter.Node(OnnxExporter.Join(path, "add"), "Add", [y, s]));
+    }
+
     protected override void OnChildReplaced(string name, Module replacement)
     {
         switch (name, replacement)
@@ -102,7 +114,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IConvBatchNormPairs
 }
 
 /// <summary>F (stem + residual stages + average pooling) and G (one fully connected layer).</summary>
-public sealed class ResNet : Module<Tensor, Tensor>, IFusable, IConvBatchNormPairs, IHasFeatureLayer
+public sealed class ResNet : Module<Tensor, Tensor>, IFusable, IConvBatchNormPairs, IHasFeatureLayer, IOnnxExportable
 {
     public ResNetConfig Config { get; }
     private Module<Tensor, Tensor> _conv1, _bn1;
@@ -178,6 +190,20 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFusable, IConvBatchNormPai
     }
 
     public IEnumerable<(string conv, string batchNorm)> ConvBatchNormPairs() => [("conv1", "bn1")];
+
+    /// <summary>The forward pass (stem, stages, <see cref="Pool"/>, head) as ONNX nodes; the graph's input must be
+    /// [N, InChannels, Height, Width], which the exported model's declared input shape enforces.</summary>
+    public string ExportOnnx(OnnxExporter exporter, string input, string path)
+    {
+        ArgumentNullException.ThrowIfNull(exporter);
+        string Child(string name, string x) => exporter.ExportChild(this, name, x, path);
+        var y = Child("relu", Child("bn1", Child("conv1", input)));
+        for (int s = 0; s < _stages.Count; s++) y = Child($"layer{s + 1}", y);
+        long[] pool = [Config.PoolSize, Config.PoolSize];
+        y = exporter.AveragePool(OnnxExporter.Join(path, "pool"), y, pool, pool, [0, 0]);
+        y = exporter.Node(OnnxExporter.Join(path, "flatten"), "Flatten", [y], ("axis", 1L));
+        return Child("linear", y);
+    }
 
     protected override void OnChildReplaced(string name, Module replacement)
     {
