@@ -33,6 +33,7 @@ public static class Cli
         root.Subcommands.Add(SynthCommand.Build());
         root.Subcommands.Add(StageCommands.Build());
         foreach (var c in InterpretCommands.Build()) root.Subcommands.Add(c);
+        root.Subcommands.Add(WeightsCommands.Build());
         return root;
     }
 
