@@ -58,12 +58,15 @@ public static class WeightsCommands
     private static Command Get()
     {
         var cmd = new Command("get",
-            $"Fetch {NsfwjsPackage.Spec} (npm pack, or the npm registry over HTTPS without npm), check its checksum, decode its " +
-            "MobileNetV2 weights and store them as a PyTorch state dict");
+            $"Fetch {NsfwjsPackage.Spec} (npm pack, or the npm registry over HTTPS without npm; kept in the weights folder's " +
+            "packages/), check its checksum, decode its MobileNetV2 weights and store them as a PyTorch state dict");
         var arch = ArchitectureArgument([PretrainedArchitecture.MobileNetV2]);
         var output = new Option<string?>("--out") { Description = "Write the weights to this file instead of the weights folder" };
         var from = new Option<string?>("--from") { Description = $"Use this {NsfwjsPackage.TarballName} instead of fetching it" };
-        var force = new Option<bool>("--force") { Description = "Fetch and store again even if the weights are already stored" };
+        var force = new Option<bool>("--force")
+        {
+            Description = "Decode and store again even if the weights are already stored (from the kept package, if there is one)"
+        };
         var store = StoreOption();
         cmd.Arguments.Add(arch);
         foreach (var o in new Option[] { output, from, force, store }) cmd.Options.Add(o);
@@ -71,12 +74,13 @@ public static class WeightsCommands
         {
             var s = Store(pr.GetValue(store));
             var target = Path.GetFullPath(pr.GetValue(output) ?? s.WeightsPath(PretrainedArchitecture.MobileNetV2.Name));
-            if (!pr.GetValue(force) && File.Exists(target) && File.Exists(WeightsStore.RecordPath(target)))
+            var cache = s.PackageCache(NsfwjsPackage.TarballName);
+            if (!pr.GetValue(force) && File.Exists(target) && File.Exists(WeightsStore.RecordPath(target)) && File.Exists(cache))
             {
-                Console.WriteLine($"mobilenet_v2 weights are already stored: {target} (--force fetches them again)");
+                Console.WriteLine($"mobilenet_v2 weights are already stored: {target} (--force stores them again)");
                 return 0;
             }
-            var package = NsfwjsPackage.Fetch(pr.GetValue(from), Console.WriteLine);
+            var package = NsfwjsPackage.Fetch(pr.GetValue(from), cache, Console.WriteLine);
             var (model, record) = MobileNetV2Weights.FromPackage(package);
             using (model)
             {

@@ -37,13 +37,36 @@ public class WeightsCommandTests : TempFolderTest
         Assert.Contains("Argument 'vgg16' not recognized",
             CliRunner.Fails(1, CliRunner.Run("weights", "get", "vgg16", "--store", dir)));
 
-        // already stored: nothing is fetched
+        // already stored (weights, record and the package they came from): nothing is fetched
         var target = Path.Combine(dir, "mine.pt");
         File.WriteAllText(target, "x");
         File.WriteAllText(WeightsStore.RecordPath(target), "{}");
-        var (code, stdout, _) = CliRunner.Run("weights", "get", "mobilenet_v2", "--out", target);
+        var store = new WeightsStore(Path.Combine(dir, "store"));
+        Directory.CreateDirectory(Path.GetDirectoryName(store.PackageCache(NsfwjsPackage.TarballName))!);
+        File.WriteAllText(store.PackageCache(NsfwjsPackage.TarballName), "kept");
+        var (code, stdout, _) = CliRunner.Run("weights", "get", "mobilenet_v2", "--out", target, "--store", store.Folder);
         Assert.Equal(0, code);
         Assert.Contains("already stored", stdout);
+    }
+
+    [NsfwjsPackageFact]
+    public void GetStoresTheWeightsOfThePublishedPackageAndKeepsIt()
+    {
+        var store = Path.Combine(dir, "store");
+        var (code, stdout, stderr) = CliRunner.Run("weights", "get", "mobilenet_v2", "--from", NsfwjsPackageFactAttribute.Tarball,
+            "--store", store);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"stored 318 tensors (2,585,349 parameters) -> {Path.Combine(store, "mobilenet_v2.pt")}", stdout);
+        Assert.Contains("below block_11_expand frozen", stdout);
+        Assert.True(File.Exists(Path.Combine(store, "packages", NsfwjsPackage.TarballName)));
+        var record = new WeightsStore(store).Find("mobilenet_v2")!;
+        Assert.Equal(MobileNetV2Weights.NsfwjsClasses, record.ClassNames);
+        // a second run finds everything in place
+        (code, stdout, _) = CliRunner.Run("weights", "get", "mobilenet_v2", "--store", store);
+        Assert.Equal(0, code);
+        Assert.Contains("already stored", stdout);
+        (_, stdout, _) = CliRunner.Run("weights", "list", "--store", store);
+        Assert.Contains($"  stored: {Path.Combine(store, "mobilenet_v2.pt")} (5 classes", stdout);
     }
 
     [Fact]

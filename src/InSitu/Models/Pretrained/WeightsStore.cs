@@ -29,6 +29,9 @@ public sealed class WeightsStore
 
     public string WeightsPath(string architecture) => Path.Combine(Folder, architecture + ".pt");
 
+    /// <summary>Where a fetched package is kept (packages/NAME), so that it is fetched once.</summary>
+    public string PackageCache(string fileName) => Path.Combine(Folder, "packages", fileName);
+
     /// <summary>The record beside a weights file: FILE.pt -> FILE.json.</summary>
     public static string RecordPath(string weightsFile) => Path.ChangeExtension(weightsFile, ".json");
 

@@ -5,26 +5,46 @@ using InSitu.Models.Pretrained;
 namespace InSitu.Tests.Models.Pretrained;
 
 /// <summary>
-/// Runs only where the nsfwjs weights are stored (`make setup` fetches them with `insitu weights get mobilenet_v2`),
-/// and says so otherwise: tests never use the network.
+/// Runs only where `insitu weights get mobilenet_v2` (which `make setup` runs) has kept the nsfwjs tarball, and says
+/// so otherwise: tests never use the network.
 /// </summary>
-public sealed class MobileNetV2WeightsFactAttribute : FactAttribute
+public sealed class NsfwjsPackageFactAttribute : FactAttribute
 {
-    public static string WeightsFile => WeightsStore.Default().WeightsPath("mobilenet_v2");
+    public static string Tarball => WeightsStore.Default().PackageCache(NsfwjsPackage.TarballName);
 
-    public MobileNetV2WeightsFactAttribute()
+    public NsfwjsPackageFactAttribute()
     {
-        if (!File.Exists(WeightsFile))
-            Skip = $"no nsfwjs MobileNetV2 weights at {WeightsFile}: run `./insitu weights get mobilenet_v2` (make setup does)";
+        if (!File.Exists(Tarball))
+            Skip = $"no {NsfwjsPackage.TarballName} at {Tarball}: run `./insitu weights get mobilenet_v2` (make setup does)";
+    }
+}
+
+/// <summary>The kept nsfwjs tarball, checked, unpacked and decoded once for all the known-answer tests.</summary>
+public sealed class DecodedNsfwjs : IDisposable
+{
+    private readonly Lazy<MobileNetV2> _model = new(() =>
+    {
+        var package = NsfwjsPackage.Open(File.ReadAllBytes(NsfwjsPackageFactAttribute.Tarball), NsfwjsPackageFactAttribute.Tarball);
+        var (model, _) = MobileNetV2Weights.FromPackage(package);
+        model.Eval();
+        return model;
+    });
+
+    public MobileNetV2 Model => _model.Value;
+
+    public void Dispose()
+    {
+        if (_model.IsValueCreated) _model.Value.Dispose();
     }
 }
 
 /// <summary>
 /// The known answers of tests/fixtures/make_mobilenet_fixture.sh: what TF.js 4.22.0 computes with nsfwjs 4.4.0's own
-/// loader on three photos (224x224 PNGs, the exact inputs). InSitu's decoder must reproduce TF.js's weights exactly,
-/// and its MobileNetV2 the probabilities, logits and tap outputs within float32 summation-order error.
+/// loader on three photos (224x224 PNGs, the exact inputs). InSitu's decoder, run on the published package, must
+/// reproduce TF.js's weights exactly, and its MobileNetV2 the probabilities, logits and tap outputs within float32
+/// summation-order error.
 /// </summary>
-public class MobileNetV2KnownAnswerTests
+public class MobileNetV2KnownAnswerTests(DecodedNsfwjs decoded) : IClassFixture<DecodedNsfwjs>
 {
     // TF.js's CPU kernels and libtorch sum in different orders through 52 layers. Measured worst gaps: 1.2e-7 on a
     // probability, 5.9e-6 on a logit (of magnitude up to 7.4), 1.6e-6 of a tap's scale.
@@ -36,20 +56,17 @@ public class MobileNetV2KnownAnswerTests
         return doc.RootElement.Clone();
     });
 
-    private static MobileNetV2 Stored() =>
-        (MobileNetV2)WeightsStore.LoadFile(PretrainedArchitecture.MobileNetV2, MobileNetV2WeightsFactAttribute.WeightsFile);
-
     private static double[] Rows(string key) =>
         Fixture.Value.GetProperty(key).EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(v => v.GetDouble()).ToArray();
 
     private static Tensor Images() => Tensor.Stack(Fixture.Value.GetProperty("images").EnumerateArray()
         .Select(f => ImageIO.ToChw(ImageIO.ReadRgb8(FixtureCase.PathOf("pretrained/" + f.GetString())))).ToList());
 
-    [MobileNetV2WeightsFact]
+    [NsfwjsPackageFact]
     public void DecodedWeightsAreTfjsWeights()
     {
         using var scope = TorchRuntime.NewDisposeScope();
-        using var model = Stored();
+        var model = decoded.Model;
         var state = model.StateDict().ToDictionary(e => e.name, e => e.tensor);
         int checkedTensors = 0;
         foreach (var w in Fixture.Value.GetProperty("weights").EnumerateArray())
@@ -83,11 +100,11 @@ public class MobileNetV2KnownAnswerTests
         Assert.Equal(266, checkedTensors);
     }
 
-    [MobileNetV2WeightsFact]
+    [NsfwjsPackageFact]
     public void ProbabilitiesAndLogitsAreTfjsOwn()
     {
         using var scope = TorchRuntime.NewDisposeScope();
-        using var model = Stored();
+        var model = decoded.Model;
         using var noGrad = Autograd.NoGrad();
         var logits = model.Forward(Images());
         var probabilities = logits.Softmax(1).ToFloatArray();
@@ -108,11 +125,11 @@ public class MobileNetV2KnownAnswerTests
         Assert.All(logits.ArgMax(1).ToLongArray(), c => Assert.Equal(2, c));
     }
 
-    [MobileNetV2WeightsFact]
+    [NsfwjsPackageFact]
     public void TapPointsAreTfjsLayerOutputs()
     {
         using var scope = TorchRuntime.NewDisposeScope();
-        using var model = Stored();
+        var model = decoded.Model;
         using var noGrad = Autograd.NoGrad();
         var taps = Fixture.Value.GetProperty("taps").EnumerateObject().ToDictionary(p => p.Name, p => TapSummary.Read(p.Value));
         var got = model.Taps(Images(), taps.Keys.ToList());
