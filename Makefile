@@ -1,5 +1,5 @@
 # InSitu: `make demo` and `make test` are all a new machine needs (Debian 12, root or sudo).
-.PHONY: setup demo test fuzz bench bench-data bench-libtorch210 fixtures clean
+.PHONY: setup demo test fuzz bench bench-data bench-libtorch210 fixtures fixtures-mobilenet clean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,13 +28,23 @@ bench-data: setup
 bench-libtorch210: setup
 	bash bench/libtorch210.sh
 
-# Regenerates the reference fixtures: PyTorch parity (python3-torch, installed by setup) and scikit-learn metrics
-# (python3-sklearn, installed here when missing; tests read the committed JSON and never need it).
+# Regenerates the reference fixtures: PyTorch parity (python3-torch, installed by setup), scikit-learn metrics and
+# torchvision's VGG16/ResNets (python3-sklearn, python3-torchvision: installed here when missing; tests read the
+# committed files and never need them).
 fixtures: setup
 	/usr/bin/python3 tests/fixtures/make_fixtures.py
 	dpkg-query -W -f='$${Status}' python3-sklearn 2>/dev/null | grep -q "install ok installed" || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-sklearn)
 	/usr/bin/python3 tests/fixtures/make_sklearn_fixtures.py
+	dpkg-query -W -f='$${Status}' python3-torchvision 2>/dev/null | grep -q "install ok installed" || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torchvision)
+	/usr/bin/python3 tests/fixtures/make_torchvision_fixtures.py
+
+# TF.js's own outputs for the MobileNetV2 known-answer test: needs node, npm and the network (npm registry, apt).
+fixtures-mobilenet:
+	dpkg-query -W -f='$${Status}' python3-opencv 2>/dev/null | grep -q "install ok installed" || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-opencv)
+	bash tests/fixtures/make_mobilenet_fixture.sh
 
 clean:
 	rm -rf native/build src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj bench/libtorch210/packages bench/libtorch210/cache

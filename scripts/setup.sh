@@ -56,4 +56,11 @@ cmake --build native/build -j "$(nproc)"
 say "building the .NET projects"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build InSitu.slnx -c Release -v quiet -nologo -clp:ErrorsOnly
+
+# Pretrained MobileNetV2 weights from the npm package nsfwjs 4.4.0 (npm pack, or the registry over HTTPS without npm),
+# checked against the registry's checksum; the known-answer tests use them. Stored once (nothing is fetched when they
+# are there); without network access set-up carries on and those tests report that they were skipped.
+if ! ./insitu weights get mobilenet_v2; then
+  say "could not fetch the MobileNetV2 weights; the MobileNetV2 known-answer tests will be skipped"
+fi
 say "ready: ./insitu --version"

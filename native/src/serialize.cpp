@@ -2,6 +2,10 @@
 #include "common.h"
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/pickle.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -23,6 +27,13 @@ struct ist_dict_s {
 // the values a state-dict file holds (dicts, ordered dicts, tuples, lists, scalars, strings and tensors over
 // stored storages). It reads both torch.save's files and the ones ist_save_tensors writes (pickle_save), and
 // accepts nothing else: an unknown global is an error, never code to run.
+//
+// Two containers carry that pickle. torch.save since PyTorch 1.6 writes a zip archive (data.pkl plus one record per
+// storage). Before, and still with _use_new_zipfile_serialization=False, it wrote the legacy stream: four pickles
+// (a magic number, the protocol version, sys_info, the object) and a fifth listing the storage keys, followed by
+// each storage as an int64 element count and its raw bytes. torchvision's older weight files are of that kind
+// (vgg16-397923af.pth dates from 2017), some written by Python 2: byte strings as keys, OrderedDicts reduced from
+// a list of [key, value] lists, tensors rebuilt by _rebuild_tensor (the v2 form came with PyTorch 0.4).
 namespace ist {
 namespace {
 
@@ -30,10 +41,10 @@ struct PyValue;
 using PyRef = std::shared_ptr<PyValue>;
 
 struct PyValue {
-  enum Kind { None, Bool, Int, Float, Str, Tuple, List, Dict, Global, Tensor } kind = None;
-  int64_t i = 0;
+  enum Kind { None, Bool, Int, BigInt, Float, Str, Tuple, List, Dict, Global, Tensor } kind = None;
+  int64_t i = 0;  // Int, Bool; Tensor: the element offset of a legacy storage view into its root storage
   double f = 0;
-  std::string s;  // Str: the text; Global: "module.name"
+  std::string s;  // Str: the text; Global: "module.name"; BigInt: little-endian two's complement bytes
   std::vector<PyRef> items;  // Tuple, List; Dict: key, value, key, value... in insertion order
   std::unordered_map<std::string, size_t> str_keys;  // Dict: where each string key's value is in items
   at::Tensor tensor;
@@ -51,7 +62,9 @@ at::ScalarType storage_dtype(const std::string& global) {
       {"torch.BFloat16Storage", at::kBFloat16}, {"torch.LongStorage", at::kLong}, {"torch.IntStorage", at::kInt},
       {"torch.ShortStorage", at::kShort},   {"torch.CharStorage", at::kChar},     {"torch.ByteStorage", at::kByte},
       {"torch.BoolStorage", at::kBool}};
-  auto it = types.find(global);
+  // a legacy file saved from a GPU names torch.cuda.FloatStorage: the bytes are the same
+  std::string name = global.rfind("torch.cuda.", 0) == 0 ? "torch." + global.substr(11) : global;
+  auto it = types.find(name);
   if (it == types.end()) throw std::runtime_error("unsupported storage type '" + global + "'");
   return it->second;
 }
@@ -66,10 +79,77 @@ std::vector<int64_t> int_tuple(const PyValue& v, const char* what) {
   return r;
 }
 
+// Where a storage's bytes come from: a record of the zip archive, or (legacy) the section after the pickles.
+class StorageSource {
+ public:
+  virtual ~StorageSource() = default;
+  virtual at::Storage storage(const std::string& key, at::ScalarType dtype, int64_t numel) = 0;
+};
+
+class ZipStorages : public StorageSource {
+ public:
+  explicit ZipStorages(caffe2::serialize::PyTorchStreamReader& zip) : zip_(zip) {}
+  at::Storage storage(const std::string& key, at::ScalarType dtype, int64_t numel) override {
+    size_t nbytes = static_cast<size_t>(numel) * c10::elementSize(dtype);
+    at::DataPtr data;
+    if (numel > 0) {
+      size_t size = 0;
+      std::tie(data, size) = zip_.getRecord("data/" + key);
+      if (size < nbytes) throw std::runtime_error("storage record data/" + key + " is shorter than its tensor");
+    }
+    return at::Storage(c10::Storage::use_byte_size_t(), nbytes, std::move(data), nullptr, false);
+  }
+
+ private:
+  caffe2::serialize::PyTorchStreamReader& zip_;
+};
+
+// Legacy storages are allocated when the pickle names them and filled once the pickles have been read.
+class LegacyStorages : public StorageSource {
+ public:
+  at::Storage storage(const std::string& key, at::ScalarType dtype, int64_t numel) override {
+    if (numel < 0) throw std::runtime_error("storage " + key + " has a negative size");
+    auto s = at::empty({numel}, at::TensorOptions().dtype(dtype)).storage();
+    pending_.emplace(key, Pending{s, numel, c10::elementSize(dtype)});
+    return s;
+  }
+
+  // The storage section: for each key of the list, an int64 element count and that many elements.
+  void fill(const std::vector<std::string>& keys, const char* p, const char* end) {
+    for (const auto& key : keys) {
+      auto it = pending_.find(key);
+      if (it == pending_.end()) throw std::runtime_error("storage " + key + " is listed but no tensor uses it");
+      int64_t numel = 0;
+      if (end - p < 8) throw std::runtime_error("truncated file: storage " + key + " is missing");
+      std::memcpy(&numel, p, 8);
+      p += 8;
+      if (numel != it->second.numel)
+        throw std::runtime_error("storage " + key + " holds " + std::to_string(numel) + " elements, its tensors expect " +
+                                 std::to_string(it->second.numel));
+      size_t nbytes = static_cast<size_t>(numel) * it->second.element_size;
+      if (static_cast<size_t>(end - p) < nbytes) throw std::runtime_error("truncated file: storage " + key + " is cut short");
+      if (nbytes > 0) std::memcpy(it->second.storage.data_ptr().get(), p, nbytes);
+      p += nbytes;
+      pending_.erase(it);
+    }
+    if (!pending_.empty()) throw std::runtime_error("storage " + pending_.begin()->first + " has no data in the file");
+  }
+
+ private:
+  struct Pending {
+    at::Storage storage;
+    int64_t numel;
+    size_t element_size;
+  };
+  std::map<std::string, Pending> pending_;
+};
+
 class StateDictUnpickler {
  public:
-  StateDictUnpickler(const char* data, size_t size, caffe2::serialize::PyTorchStreamReader& zip)
-      : p_(data), end_(data + size), zip_(zip) {}
+  StateDictUnpickler(const char* data, size_t size, StorageSource& source) : p_(data), end_(data + size), source_(source) {}
+
+  // Where the pickle ended (the legacy stream holds several one after the other).
+  const char* end_of_pickle() const { return p_; }
 
   PyRef run() {
     for (;;) {
@@ -92,10 +172,15 @@ class StateDictUnpickler {
         case 'K': push_int(byte()); break;                 // BININT1
         case 'M': push_int(le<uint16_t>()); break;         // BININT2
         case 'J': push_int(le<int32_t>()); break;          // BININT
-        case 0x8a: {                                       // LONG1: little-endian two's complement
-          size_t n = byte();
-          if (n > 8) throw std::runtime_error("integer too large in pickle");
+        case 0x8a: case 0x8b: {                            // LONG1, LONG4: little-endian two's complement
+          size_t n = op == 0x8a ? byte() : le<uint32_t>();
           const char* b = take(n);
+          if (n > 8) {  // the legacy magic number; no tensor index is that large
+            auto v = make(PyValue::BigInt);
+            v->s.assign(b, n);
+            push(v);
+            break;
+          }
           uint64_t u = 0;
           for (size_t k = 0; k < n; ++k) u |= uint64_t(uint8_t(b[k])) << (8 * k);
           if (n > 0 && n < 8 && (uint8_t(b[n - 1]) & 0x80)) u |= ~uint64_t(0) << (8 * n);
@@ -111,6 +196,8 @@ class StateDictUnpickler {
         } break;
         case 'X': case 'B': push_str(le<uint32_t>()); break;      // BINUNICODE, BINBYTES
         case 0x8c: case 'C': push_str(byte()); break;             // SHORT_BINUNICODE, SHORT_BINBYTES
+        case 'T': push_str(le<uint32_t>()); break;                // BINSTRING (Python 2 str)
+        case 'U': push_str(byte()); break;                        // SHORT_BINSTRING (Python 2 str)
         case ')': push(make(PyValue::Tuple)); break;
         case 't': push(sequence(PyValue::Tuple, pop_mark())); break;
         case 0x85: case 0x86: case 0x87: {                 // TUPLE1..3
@@ -192,7 +279,7 @@ class StateDictUnpickler {
  private:
   const char* p_;
   const char* end_;
-  caffe2::serialize::PyTorchStreamReader& zip_;
+  StorageSource& source_;
   std::vector<PyRef> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint32_t, PyRef> memo_;
@@ -286,7 +373,8 @@ class StateDictUnpickler {
     }
   }
 
-  // ('storage', torch.<T>Storage, key, location, numel): the bytes are the archive's record data/<key>.
+  // ('storage', torch.<T>Storage, key, location, numel), and in legacy files a sixth item, None or the view
+  // (view_key, offset, view_size) of a storage slice. The bytes come from the storage source.
   PyRef persistent(const PyValue& pid) {
     if (pid.kind != PyValue::Tuple || pid.items.size() < 5 || pid.items[0]->kind != PyValue::Str ||
         pid.items[0]->s != "storage" || pid.items[1]->kind != PyValue::Global || pid.items[2]->kind != PyValue::Str ||
@@ -295,21 +383,16 @@ class StateDictUnpickler {
     auto dtype = storage_dtype(pid.items[1]->s);
     const std::string& key = pid.items[2]->s;
     auto it = storages_.find(key);
-    if (it == storages_.end()) {
-      int64_t numel = pid.items[4]->i;
-      size_t nbytes = static_cast<size_t>(numel) * c10::elementSize(dtype);
-      at::DataPtr data;
-      if (numel > 0) {
-        size_t size = 0;
-        std::tie(data, size) = zip_.getRecord("data/" + key);
-        if (size < nbytes) throw std::runtime_error("storage record data/" + key + " is shorter than its tensor");
-      }
-      // Tensors are always loaded to the CPU: the caller copies them into parameters wherever those live.
-      at::Storage storage(c10::Storage::use_byte_size_t(), nbytes, std::move(data), nullptr, false);
-      it = storages_.emplace(key, std::move(storage)).first;
-    }
+    if (it == storages_.end()) it = storages_.emplace(key, source_.storage(key, dtype, pid.items[4]->i)).first;
     auto v = make(PyValue::Tensor);
+    // Tensors are always loaded to the CPU: the caller copies them into parameters wherever those live.
     v->tensor = at::empty({0}, at::TensorOptions().dtype(dtype)).set_(it->second);
+    if (pid.items.size() > 5 && pid.items[5]->kind != PyValue::None) {
+      const auto& view = *pid.items[5];
+      if (view.kind != PyValue::Tuple || view.items.size() != 3 || view.items[1]->kind != PyValue::Int)
+        throw std::runtime_error("malformed storage view in pickle");
+      v->i = view.items[1]->i;
+    }
     return v;
   }
 
@@ -326,14 +409,24 @@ class StateDictUnpickler {
           if (pair->items.size() == 2) set_items(*d, pair->items);
       return d;
     }
-    if (name == "torch._utils._rebuild_tensor_v2") {
-      // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
+    if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") {
+      // (storage, storage_offset, size, stride[, requires_grad, backward_hooks[, metadata]]); the first form is
+      // PyTorch 0.4's, the second the one before it
       if (a.size() < 4 || a[0]->kind != PyValue::Tensor || a[1]->kind != PyValue::Int)
-        throw std::runtime_error("malformed _rebuild_tensor_v2 arguments");
+        throw std::runtime_error("malformed " + name.substr(13) + " arguments");
       auto size = int_tuple(*a[2], "tensor size"), stride = int_tuple(*a[3], "tensor stride");
-      auto v = make(PyValue::Tensor);
       const at::Tensor& s = a[0]->tensor;
-      v->tensor = at::empty({0}, s.options()).set_(s.storage(), a[1]->i, size, stride);
+      int64_t offset = a[1]->i + a[0]->i;
+      int64_t last = offset;  // the furthest element the view reaches must lie inside the storage
+      for (size_t d = 0; d < size.size(); ++d) {
+        if (size[d] < 0 || stride[d] < 0) throw std::runtime_error("negative tensor size or stride in pickle");
+        if (size[d] == 0) last = -1;
+        if (last >= 0) last += (size[d] - 1) * stride[d];
+      }
+      int64_t numel = static_cast<int64_t>(s.storage().nbytes() / c10::elementSize(s.scalar_type()));
+      if (offset < 0 || last >= numel) throw std::runtime_error("tensor reaches past the end of its storage");
+      auto v = make(PyValue::Tensor);
+      v->tensor = at::empty({0}, s.options()).set_(s.storage(), offset, size, stride);
       return v;
     }
     if (name == "torch._utils._rebuild_parameter") {  // (data, requires_grad, backward_hooks): the data is what counts
@@ -350,21 +443,44 @@ class StateDictUnpickler {
 
 }  // namespace
 
-void read_state_dict(const char* path, std::vector<std::string>& keys, std::vector<at::Tensor>& values) {
-  {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw std::runtime_error(std::string("cannot open '") + path + "'");
-    char magic[2] = {0, 0};
-    f.read(magic, 2);
-    if (magic[0] != 'P' || magic[1] != 'K')
-      throw std::runtime_error("not a zip archive; files from torch.save(..., _use_new_zipfile_serialization=False) are not supported");
+namespace {
+
+// The file's bytes, mapped read-only (a legacy VGG16 file is half a gigabyte: no copy of it is made).
+class MappedFile {
+ public:
+  explicit MappedFile(const char* path) {
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(std::string("cannot open '") + path + "'");
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      throw std::runtime_error(std::string("cannot read '") + path + "'");
+    }
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ > 0) {
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        throw std::runtime_error(std::string("cannot map '") + path + "'");
+      }
+      data_ = static_cast<const char*>(p);
+    }
+    ::close(fd);
   }
-  caffe2::serialize::PyTorchStreamReader zip{std::string(path)};
-  at::DataPtr pkl;
-  size_t size = 0;
-  std::tie(pkl, size) = zip.getRecord("data.pkl");
-  StateDictUnpickler unpickler(static_cast<const char*>(pkl.get()), size, zip);
-  PyRef root = unpickler.run();
+  ~MappedFile() {
+    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+void collect(const PyRef& root, const char* path, std::vector<std::string>& keys, std::vector<at::Tensor>& values) {
   if (root->kind != PyValue::Dict) throw std::runtime_error(std::string("'") + path + "' does not hold a dict of tensors");
   for (size_t k = 0; k < root->items.size(); k += 2) {
     const auto& key = root->items[k];
@@ -374,6 +490,73 @@ void read_state_dict(const char* path, std::vector<std::string>& keys, std::vect
     keys.push_back(key->s);
     values.push_back(value->tensor);
   }
+}
+
+void read_legacy(const char* path, std::vector<std::string>& keys, std::vector<at::Tensor>& values) {
+  MappedFile file(path);
+  const char* p = file.data();
+  const char* end = p + file.size();
+  LegacyStorages storages;
+  auto next = [&]() {
+    StateDictUnpickler u(p, static_cast<size_t>(end - p), storages);
+    PyRef v = u.run();
+    p = u.end_of_pickle();
+    return v;
+  };
+  static const unsigned char magic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};  // 0x1950a86a20f9469cfc6c
+  PyRef m = next();
+  if (m->kind != PyValue::BigInt || m->s != std::string(reinterpret_cast<const char*>(magic), sizeof magic))
+    throw std::runtime_error("not a PyTorch file: a pickle, but without torch.save's magic number");
+  PyRef version = next();
+  if (version->kind != PyValue::Int || version->i != 1001)
+    throw std::runtime_error("unsupported legacy PyTorch file version");
+  PyRef sys_info = next();
+  if (sys_info->kind == PyValue::Dict) {
+    auto it = sys_info->str_keys.find("little_endian");
+    if (it != sys_info->str_keys.end() && sys_info->items[it->second]->kind == PyValue::Bool && sys_info->items[it->second]->i == 0)
+      throw std::runtime_error("the file was written on a big-endian machine, which is not supported");
+  }
+  PyRef root = next();
+  PyRef listed = next();
+  if (listed->kind != PyValue::List) throw std::runtime_error("malformed legacy PyTorch file: no list of storages");
+  std::vector<std::string> storage_keys;
+  for (const auto& k : listed->items) {
+    if (k->kind != PyValue::Str) throw std::runtime_error("malformed legacy PyTorch file: a storage key is not a string");
+    storage_keys.push_back(k->s);
+  }
+  storages.fill(storage_keys, p, end);
+  collect(root, path, keys, values);
+}
+
+}  // namespace
+
+void read_state_dict(const char* path, std::vector<std::string>& keys, std::vector<at::Tensor>& values) {
+  char head[262] = {0};
+  size_t got = 0;
+  {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error(std::string("cannot open '") + path + "'");
+    f.read(head, sizeof head);
+    got = static_cast<size_t>(f.gcount());
+  }
+  if (got >= 2 && head[0] == 'P' && head[1] == 'K') {
+    caffe2::serialize::PyTorchStreamReader zip{std::string(path)};
+    at::DataPtr pkl;
+    size_t size = 0;
+    std::tie(pkl, size) = zip.getRecord("data.pkl");
+    ZipStorages storages(zip);
+    StateDictUnpickler unpickler(static_cast<const char*>(pkl.get()), size, storages);
+    collect(unpickler.run(), path, keys, values);
+    return;
+  }
+  if (got >= 2 && static_cast<unsigned char>(head[0]) == 0x80 && head[1] >= 2) {  // PROTO 2+: the legacy stream
+    read_legacy(path, keys, values);
+    return;
+  }
+  if (got == sizeof head && std::memcmp(head + 257, "ustar", 5) == 0)
+    throw std::runtime_error("a tar archive: PyTorch's tar format (before 2017) is not supported; load it in PyTorch and "
+                             "save it again with torch.save");
+  throw std::runtime_error("neither a zip archive (torch.save) nor a legacy torch.save stream");
 }
 
 }  // namespace ist

@@ -34,6 +34,7 @@ public static class Cli
         root.Subcommands.Add(StageCommands.Build());
         foreach (var c in InterpretCommands.Build()) root.Subcommands.Add(c);
         root.Subcommands.Add(ModelCommands.Build());
+        root.Subcommands.Add(WeightsCommands.Build());
         return root;
     }
 

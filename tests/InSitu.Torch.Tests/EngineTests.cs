@@ -108,6 +108,15 @@ public class EngineTests
     }
 
     [Fact]
+    public void ReLU6ClipsAtZeroAndSix()
+    {
+        using var scope = TorchRuntime.NewDisposeScope();
+        using var relu6 = new ReLU6();
+        var y = relu6.Forward(Tensor.FromArray(new[] { -2f, 0f, 3.5f, 6f, 9f }));
+        Assert.Equal(new[] { 0f, 0f, 3.5f, 6f, 6f }, y.ToFloatArray());
+    }
+
+    [Fact]
     public void ScalarIsZeroDimensional()
     {
         using var s = Tensor.Scalar(2.5, DType.Float64);

@@ -208,6 +208,9 @@ public class GradCheckTests
             (m, x) => ((Sequential)m).Forward(x), new long[] { 2, 1, 4, 4 }),
         ("Dropout_LeakyReLU_GELU", () => new Sequential(new Linear(3, 4), new LeakyReLU(0.2), new GELU(), new Dropout(0.0)),
             (m, x) => ((Sequential)m).Forward(x), new long[] { 2, 3 }),
+        // scaled so that inputs fall on both sides of both kinks (0 and 6)
+        ("ReLU6", () => new Sequential(new Linear(3, 6), new Linear(6, 6), new ReLU6()), (m, x) => ((Sequential)m).Forward(x * 8.0),
+            new long[] { 4, 3 }),
         ("AdaptiveMaxPool2d", () => new Sequential(new Conv2d(1, 2, 3), new AdaptiveMaxPool2d(1, 1)), (m, x) => ((Sequential)m).Forward(x),
             new long[] { 1, 1, 5, 5 }),
         ("AvgPool_Adaptive_Sigmoid_Tanh",

@@ -200,6 +200,12 @@ public sealed class ReLU : Module<Tensor, Tensor>
     protected override Tensor ForwardCore(Tensor input) => input.Relu();
 }
 
+/// <summary>min(max(x, 0), 6), as torch.nn.ReLU6 and Keras's ReLU(max_value=6) (MobileNetV2's activation).</summary>
+public sealed class ReLU6 : Module<Tensor, Tensor>
+{
+    protected override Tensor ForwardCore(Tensor input) => F.Hardtanh(input, 0, 6);
+}
+
 public sealed class LeakyReLU : Module<Tensor, Tensor>
 {
     private readonly double _slope;
