@@ -81,13 +81,17 @@ public static class DatasetSimulator
     }
 
     /// <summary>The standard 128x320 lateral view of one planned image (HxWx3 RGB bytes).</summary>
-    public static byte[] RenderStandard(SynthImage image, SynthOptions options)
+    public static byte[] RenderStandard(SynthImage image, SynthOptions options) => RenderStandard(image, options, out _);
+
+    /// <summary>The standard view and the mask of its embryo (true where it covers at least half a pixel).</summary>
+    public static byte[] RenderStandard(SynthImage image, SynthOptions options, out bool[] embryoMask)
     {
         var r = new SeededRandom(image.Seed);
         var model = ModelFor(image, r, options);
         float scale = r.Uniform(0.9f, 1.04f);
         var at = new EmbryoPlacement(options.Width / 2f + r.Uniform(-6, 6), options.Height / 2f + r.Uniform(-4, 4),
             0.453f * options.Width * scale, r.Uniform(-3f, 3f), EmbryoModel.Aspect * r.Uniform(0.95f, 1.05f));
+        embryoMask = EmbryoRenderer.Coverage(options.Width, options.Height, model, at);
         return EmbryoRenderer.Render(options.Width, options.Height, new[] { (model, at) }, PhotoConditions.Draw(r), r);
     }
 
@@ -95,7 +99,11 @@ public static class DatasetSimulator
     /// A raw microscope frame: the embryo at a random angle (within 80 degrees of horizontal, so anterior stays
     /// left after straightening) and position, sometimes with a touching neighbour or one cut by the frame.
     /// </summary>
-    public static (byte[] pixels, RawPhotoTruth truth) RenderRaw(SynthImage image, SynthOptions options)
+    public static (byte[] pixels, RawPhotoTruth truth) RenderRaw(SynthImage image, SynthOptions options) =>
+        RenderRaw(image, options, out _);
+
+    /// <summary>A raw frame and the mask of its main embryo (not of the neighbours).</summary>
+    public static (byte[] pixels, RawPhotoTruth truth) RenderRaw(SynthImage image, SynthOptions options, out bool[] mainEmbryoMask)
     {
         var r = new SeededRandom(image.Seed ^ 0xA5A5A5A5UL);
         var model = ModelFor(image, r, options);
@@ -133,6 +141,7 @@ public static class DatasetSimulator
             embryos.Add((other, new EmbryoPlacement(cx, r.Uniform(0, h), half * 0.8f, r.Uniform(-90, 90))));
         }
         var photo = PhotoConditions.Draw(r) with { DefocusShare = 0 };
+        mainEmbryoMask = EmbryoRenderer.Coverage(w, h, model, at);
         return (EmbryoRenderer.Render(w, h, embryos, photo, r), new RawPhotoTruth(at, touching));
     }
 

@@ -194,6 +194,25 @@ public static class EmbryoRenderer
         }
     }
 
+    /// <summary>Where one embryo covers at least half of a pixel (its mask in an image of this size).</summary>
+    public static bool[] Coverage(int width, int height, EmbryoModel model, EmbryoPlacement at)
+    {
+        var mask = new bool[width * height];
+        float angle = at.AngleDegrees * MathF.PI / 180, cos = MathF.Cos(angle), sin = MathF.Sin(angle);
+        float pixel = 1 / at.HalfHeight;
+        var (ex, ey) = at.Extent;
+        int x0 = Math.Max(0, (int)(at.CenterX - ex - 2)), x1 = Math.Min(width - 1, (int)(at.CenterX + ex) + 2);
+        int y0 = Math.Max(0, (int)(at.CenterY - ey - 2)), y1 = Math.Min(height - 1, (int)(at.CenterY + ey) + 2);
+        for (int py = y0; py <= y1; py++)
+            for (int px = x0; px <= x1; px++)
+            {
+                float dx = px - at.CenterX, dy = py - at.CenterY;
+                float bx = (dx * cos + dy * sin) / at.HalfLength, by = -(-dx * sin + dy * cos) / at.HalfHeight;
+                mask[py * width + px] = model.Locate(bx, by, pixel, out float alpha, out _) && alpha >= 0.5f;
+            }
+        return mask;
+    }
+
     private static float Bilinear(float[] grid, int g, int gw, float fx, float fy)
     {
         float top = grid[g] + fx * (grid[g + 1] - grid[g]);
