@@ -40,10 +40,23 @@ public static class SynthCommand
             Description = "Folder with the BDGP label tables (default: $INSITU_BDGP_TABLES or ../shared/data/bdgp-annotations)"
         };
         var grid = new Option<bool>("--grid") { Description = "Also write grid.png: three examples of every stage" };
-        foreach (var o in new Option[] { outDir, preset, count, seed, raw, jitter, tables, grid }) cmd.Options.Add(o);
+        var realism = new Option<string?>("--realism")
+        {
+            Description = "Instead of a dataset, write a realism report into --out: simulated raw frames and standard views " +
+                "against the real photos of this folder (photoN.jpg with maskN.png, dark = main embryo)"
+        };
+        var realismCount = new Option<int?>("--count")
+        {
+            Description = "With --realism: images to simulate per view (default 16)"
+        };
+        foreach (var o in new Option[] { outDir, preset, count, seed, raw, jitter, tables, grid, realism, realismCount })
+            cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             var labels = BdgpLabelTables.LoadOrFind(pr.GetValue(tables));
+            if (pr.GetValue(realism) is { } realFolder) return Realism(pr.GetValue(outDir)!, realFolder, pr.GetValue(realismCount) ?? 16,
+                pr.GetValue(seed), labels);
+            if (pr.GetValue(realismCount) is not null) throw new ArgumentException("--count is only used with --realism; use --images");
             var options = SynthOptions.FromPreset(pr.GetValue(preset)!, pr.GetValue(seed), pr.GetValue(raw))
                 with
             { DevelopmentalJitter = pr.GetValue(jitter) };
@@ -84,5 +97,17 @@ public static class SynthCommand
             return 0;
         });
         return cmd;
+    }
+
+    private static int Realism(string outDir, string realFolder, int count, int seed, BdgpLabelTables labels)
+    {
+        if (count < 2) throw new ArgumentException("--count must be at least 2");
+        var dir = Path.GetFullPath(outDir);
+        var result = Synthesis.Realism.RealismReport.Run(new Synthesis.Realism.RealismOptions(realFolder, count, seed), labels, dir);
+        foreach (var view in new[] { result.Raw, result.Standard })
+            AnsiConsole.MarkupLine(Markup.Escape(view.View + ": " + string.Join(", ", view.Summary().Select(kv =>
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F3}")))));
+        AnsiConsole.MarkupLine($"compared in {result.Seconds:F1} s -> {Markup.Escape(Path.Combine(dir, "report.html"))}");
+        return 0;
     }
 }

@@ -5,9 +5,11 @@ public static class GaussianBlur
 {
     /// <summary>
     /// Blurs the H x W x channels interleaved image at <paramref name="offset"/> in <paramref name="src"/> into the same
-    /// place in <paramref name="dst"/>.
+    /// place in <paramref name="dst"/>. <paramref name="scratch"/>, when given and large enough (H x W x channels), holds
+    /// the intermediate rows instead of a new array.
     /// </summary>
-    public static void Apply(float[] src, float[] dst, int offset, int width, int height, int channels, float sigma)
+    public static void Apply(float[] src, float[] dst, int offset, int width, int height, int channels, float sigma,
+        float[]? scratch = null)
     {
         int radius = Math.Max(1, (int)MathF.Ceiling(2.5f * sigma));
         var k = new float[2 * radius + 1];
@@ -15,7 +17,7 @@ public static class GaussianBlur
         for (int i = -radius; i <= radius; i++) sum += k[i + radius] = MathF.Exp(-i * i / (2 * sigma * sigma));
         for (int i = 0; i < k.Length; i++) k[i] /= sum;
         int stride = width * channels;
-        var tmp = new float[height * stride];
+        var tmp = scratch is not null && scratch.Length >= height * stride ? scratch : new float[height * stride];
         // rows: each padded by clamping, so the inner loop needs no bounds logic
         var row = new float[(width + 2 * radius) * channels];
         for (int y = 0; y < height; y++)

@@ -50,8 +50,24 @@ public sealed class HtmlReport
         return this;
     }
 
-    /// <summary>Line plot of one or more series over x = 1..n, drawn as inline SVG with axes and a legend.</summary>
-    public HtmlReport LinePlot(string caption, string xLabel, IReadOnlyList<(string name, IReadOnlyList<double> values)> series)
+    /// <summary>Several images stored beside report.html in one row, each with its own caption.</summary>
+    public HtmlReport ImageRow(IReadOnlyList<(string relativePath, string caption)> images, string caption)
+    {
+        _body.Append("<figure><div style=\"display:flex;flex-wrap:wrap;gap:6px;align-items:flex-start\">");
+        foreach (var (path, text) in images)
+            _body.Append(CultureInfo.InvariantCulture,
+                $"<div><img src=\"{E(path)}\" alt=\"{E(text)}\"><div style=\"font-size:80%;color:#555\">{E(text)}</div></div>");
+        _body.Append(CultureInfo.InvariantCulture, $"</div><figcaption>{E(caption)}</figcaption></figure>\n");
+        return this;
+    }
+
+    /// <summary>
+    /// Line plot of one or more series over x = 1..n (or, given <paramref name="xFirst"/> and <paramref name="xLast"/>, n
+    /// evenly spaced x values from the first to the last), drawn as inline SVG with axes and a legend. Points that are
+    /// not finite are left out of their line.
+    /// </summary>
+    public HtmlReport LinePlot(string caption, string xLabel, IReadOnlyList<(string name, IReadOnlyList<double> values)> series,
+        double? xFirst = null, double? xLast = null)
     {
         const int w = 560, h = 260, left = 50, right = 120, top = 12, bottom = 36;
         var all = series.SelectMany(s => s.values).Where(double.IsFinite).ToList();
@@ -73,13 +89,14 @@ public sealed class HtmlReport
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{N(Y(v) + 4)}\" text-anchor=\"end\">{N(v)}</text>");
         }
         svg.Append(CultureInfo.InvariantCulture,
-            $"<text x=\"{left}\" y=\"{h - bottom + 14}\">1</text><text x=\"{w - right}\" y=\"{h - bottom + 14}\" " +
-            $"text-anchor=\"end\">{n}</text>");
+            $"<text x=\"{left}\" y=\"{h - bottom + 14}\">{N(xFirst ?? 1)}</text><text x=\"{w - right}\" y=\"{h - bottom + 14}\" " +
+            $"text-anchor=\"end\">{N(xLast ?? n)}</text>");
         svg.Append(CultureInfo.InvariantCulture,
             $"<text x=\"{(left + w - right) / 2}\" y=\"{h - 6}\" text-anchor=\"middle\">{E(xLabel)}</text>");
         for (int s = 0; s < series.Count; s++)
         {
-            var pts = string.Join(" ", series[s].values.Select((v, i) => $"{N(X(i))},{N(Y(v))}"));
+            var pts = string.Join(" ", series[s].values.Select((v, i) => (v, i)).Where(p => double.IsFinite(p.v))
+                .Select(p => $"{N(X(p.i))},{N(Y(p.v))}"));
             var c = colours[s % colours.Length];
             svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\" points=\"{pts}\"/>");
             svg.Append(CultureInfo.InvariantCulture,

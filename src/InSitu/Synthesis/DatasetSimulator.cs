@@ -6,8 +6,15 @@ using InSitu.Torch;
 namespace InSitu.Synthesis;
 
 /// <summary>What to simulate. Images is the total; ranges follow the paper's proportions (METHODS.md section 0).</summary>
+/// <remarks>
+/// <see cref="TissueDensity"/>, when set, replaces the optical density of unstained tissue drawn per photo (0-0.04:
+/// real embryos are nearly clear and show mostly through their DIC relief). A higher value (e.g. 0.5) gives embryos
+/// clearly darker than the background, which a darkness-threshold standardiser needs; so does
+/// <see cref="RawLayout.Sparse"/>, which keeps the frame's border free of neighbours.
+/// </remarks>
 public sealed record SynthOptions(int Images, int Seed = 1, bool Raw = false, int Width = 320, int Height = 128,
-    int RawWidth = 1520, int RawHeight = 1080, float DevelopmentalJitter = 0.12f)
+    int RawWidth = 1520, int RawHeight = 1080, float DevelopmentalJitter = 0.12f, float? TissueDensity = null,
+    RawLayout Layout = RawLayout.Crowded)
 {
     /// <summary>Images with range labels per range in the paper (1-3, 4-6, 7-8, 9-10, 11-12, 13-17).</summary>
     public static readonly int[] PaperRangeCounts = { 4203, 7344, 3665, 3768, 9248, 8680 };
@@ -23,6 +30,17 @@ public sealed record SynthOptions(int Images, int Seed = 1, bool Raw = false, in
         Presets.TryGetValue(preset, out var n)
             ? new SynthOptions(n, seed, raw)
             : throw new ArgumentException($"unknown preset '{preset}'; use one of {string.Join(", ", Presets.Keys)}");
+}
+
+/// <summary>How the embryos of a raw frame lie.</summary>
+public enum RawLayout
+{
+    /// <summary>As on a BDGP slide: a large, roughly horizontal main embryo, neighbours touching it or cut by the frame.</summary>
+    Crowded,
+
+    /// <summary>A smaller main embryo at any angle within 80 degrees of horizontal, sometimes a smaller neighbour touching it,
+    /// nothing else: a frame whose border shows only background.</summary>
+    Sparse,
 }
 
 /// <summary>One image to simulate: its labels (from one real BDGP bag), its time t and its own seed.</summary>
@@ -81,59 +99,89 @@ public static class DatasetSimulator
     }
 
     /// <summary>The standard 128x320 lateral view of one planned image (HxWx3 RGB bytes).</summary>
-    public static byte[] RenderStandard(SynthImage image, SynthOptions options)
+    public static byte[] RenderStandard(SynthImage image, SynthOptions options) => RenderStandard(image, options, out _);
+
+    /// <summary>The standard view and the mask of its embryo (true where it covers at least half a pixel).</summary>
+    public static byte[] RenderStandard(SynthImage image, SynthOptions options, out bool[] embryoMask)
     {
         var r = new SeededRandom(image.Seed);
         var model = ModelFor(image, r, options);
-        float scale = r.Uniform(0.9f, 1.04f);
-        var at = new EmbryoPlacement(options.Width / 2f + r.Uniform(-6, 6), options.Height / 2f + r.Uniform(-4, 4),
-            0.453f * options.Width * scale, r.Uniform(-3f, 3f), EmbryoModel.Aspect * r.Uniform(0.95f, 1.05f));
-        return EmbryoRenderer.Render(options.Width, options.Height, new[] { (model, at) }, PhotoConditions.Draw(r), r);
+        // the embryo fills the frame, as in the standardised BDGP images: its body spans x -1..1 and y -1 (ventral) to
+        // 0.93 (the flatter dorsal side)
+        float length = options.Width * r.Uniform(0.975f, 1f), thickness = options.Height * r.Uniform(0.97f, 1f);
+        float halfHeight = thickness / 1.93f;
+        var at = new EmbryoPlacement(options.Width / 2f + r.Uniform(-1, 1), options.Height / 2f - 0.035f * halfHeight + r.Uniform(-1, 1),
+            length / 2, r.Uniform(-0.8f, 0.8f), length / 2 / halfHeight);
+        var photo = PhotoConditions.DrawStandard(r);
+        if (options.TissueDensity is { } density) photo = photo with { TissueDensity = density };
+        return EmbryoRenderer.Render(options.Width, options.Height, new[] { (model, at) }, photo, r, out embryoMask);
     }
 
     /// <summary>
-    /// A raw microscope frame: the embryo at a random angle (within 80 degrees of horizontal, so anterior stays
-    /// left after straightening) and position, sometimes with a touching neighbour or one cut by the frame.
+    /// A raw microscope frame as BDGP photographs them: the main embryo large (75-90% of the frame's width) and roughly
+    /// horizontal, or in a quarter of the frames smaller and at any angle within 80 degrees of horizontal (so anterior
+    /// stays left after straightening), always wholly inside the frame; beside it, often, neighbours of the same slide
+    /// (the same gene, other stages): one touching it in a third of the frames, one cut by the frame in most.
     /// </summary>
-    public static (byte[] pixels, RawPhotoTruth truth) RenderRaw(SynthImage image, SynthOptions options)
+    public static (byte[] pixels, RawPhotoTruth truth) RenderRaw(SynthImage image, SynthOptions options) =>
+        RenderRaw(image, options, out _);
+
+    /// <summary>A raw frame and the mask of its main embryo (not of the neighbours).</summary>
+    public static (byte[] pixels, RawPhotoTruth truth) RenderRaw(SynthImage image, SynthOptions options, out bool[] mainEmbryoMask)
     {
         var r = new SeededRandom(image.Seed ^ 0xA5A5A5A5UL);
         var model = ModelFor(image, r, options);
         int w = options.RawWidth, h = options.RawHeight;
-        float half = r.Uniform(0.24f, 0.31f) * w;
-        float angle = r.Uniform(-80f, 80f);
+        bool sparse = options.Layout == RawLayout.Sparse, tilted = sparse || r.Chance(0.25f);
+        float half = (sparse ? r.Uniform(0.24f, 0.31f) : tilted ? r.Uniform(0.24f, 0.34f) : r.Uniform(0.36f, 0.44f)) * w;
+        float angle = tilted ? r.Uniform(-80f, 80f) : Math.Clamp(10 * r.Normal(), -30f, 30f);
+        float margin = 0.01f * w;
+        // the steepest angle toward the drawn one at which the embryo still fits the frame
         var probe = new EmbryoPlacement(0, 0, half, angle);
+        while (2 * probe.Extent.y > h - 2 * margin || 2 * probe.Extent.x > w - 2 * margin)
+            probe = MathF.Abs(probe.AngleDegrees) > 1 ? probe with { AngleDegrees = probe.AngleDegrees * 0.9f }
+                : probe with { HalfLength = probe.HalfLength * 0.97f };
         var (ex, ey) = probe.Extent;
         var at = probe with
         {
-            CenterX = r.Uniform(ex + 10, Math.Max(ex + 11, w - ex - 10)),
-            CenterY = r.Uniform(ey + 10, Math.Max(ey + 11, h - ey - 10))
+            CenterX = r.Uniform(ex + margin, Math.Max(ex + margin + 1, w - ex - margin)),
+            CenterY = r.Uniform(ey + margin, Math.Max(ey + margin + 1, h - ey - margin))
         };
         var embryos = new List<(EmbryoModel, EmbryoPlacement)> { (model, at) };
-        bool touching = r.Chance(0.3f);
+        EmbryoModel Neighbour() => new(r.Uniform(1, 17.99f), model.Sites, r, options.DevelopmentalJitter);
+        float side = r.Chance(0.5f) ? 1 : -1;
+        bool touching = r.Chance(sparse ? 0.3f : 0.33f);
         if (touching)
         {
-            // a smaller neighbour placed so that the outlines just touch
-            var other = new EmbryoModel(r.Uniform(1, 17.99f), Array.Empty<TermSite>(), r, options.DevelopmentalJitter);
-            float dir = angle + 90 * (r.Chance(0.5f) ? 1 : -1) + r.Uniform(-35, 35);
-            var next = new EmbryoPlacement(0, 0, half * r.Uniform(0.75f, 0.9f), angle + r.Uniform(-40, 40));
-            float dist = at.RadiusToward(dir) + next.RadiusToward(dir + 180) - 0.04f * at.HalfHeight;
-            float rad = dir * MathF.PI / 180;
-            // rotated ellipses can overlap away from the centre line: push apart until they only just touch
-            while (Overlaps(at, next with { CenterX = at.CenterX + dist * MathF.Cos(rad), CenterY = at.CenterY + dist * MathF.Sin(rad) },
-                0.96f))
-                dist += 0.02f * at.HalfHeight;
-            embryos.Add((other, next with { CenterX = at.CenterX + dist * MathF.Cos(rad), CenterY = at.CenterY + dist * MathF.Sin(rad) }));
+            // beside the main embryo, the outlines just touching
+            float dir = at.AngleDegrees + 90 * side + r.Uniform(-45, 45);
+            var next = sparse ? new EmbryoPlacement(0, 0, at.HalfLength * r.Uniform(0.75f, 0.9f), at.AngleDegrees + r.Uniform(-40, 40))
+                : new EmbryoPlacement(0, 0, at.HalfLength * r.Uniform(0.85f, 1.05f), at.AngleDegrees + r.Uniform(-25, 25));
+            embryos.Add((Neighbour(), Beside(at, next, dir, gap: -0.04f * at.HalfHeight, shrink: 0.96f)));
         }
-        if (r.Chance(0.2f))
+        if (!sparse && r.Chance(0.75f))
         {
-            // an embryo cut by the frame, well apart from the main one
-            var other = new EmbryoModel(r.Uniform(1, 17.99f), Array.Empty<TermSite>(), r, options.DevelopmentalJitter);
-            float cx = at.CenterX < w / 2f ? w + half * 0.2f : -half * 0.2f;
-            embryos.Add((other, new EmbryoPlacement(cx, r.Uniform(0, h), half * 0.8f, r.Uniform(-90, 90))));
+            // lying on the slide nearby, on the other side, cut by the frame (when it reaches that far)
+            float dir = at.AngleDegrees - 90 * side + r.Uniform(-30, 30);
+            var next = new EmbryoPlacement(0, 0, at.HalfLength * r.Uniform(0.85f, 1.05f), at.AngleDegrees + r.Uniform(-20, 20));
+            embryos.Add((Neighbour(), Beside(at, next, dir, gap: r.Uniform(0.1f, 0.6f) * at.HalfHeight, shrink: 1f)));
         }
-        var photo = PhotoConditions.Draw(r) with { DefocusShare = 0 };
-        return (EmbryoRenderer.Render(w, h, embryos, photo, r), new RawPhotoTruth(at, touching));
+        var photo = PhotoConditions.DrawRaw(r);
+        if (options.TissueDensity is { } density) photo = photo with { TissueDensity = density };
+        return (EmbryoRenderer.Render(w, h, embryos, photo, r, out mainEmbryoMask), new RawPhotoTruth(at, touching));
+    }
+
+    /// <summary><paramref name="next"/> moved from <paramref name="at"/>'s centre in direction <paramref name="dir"/> until the two
+    /// outlines are <paramref name="gap"/> pixels apart (negative: overlapping that much), checked all around.</summary>
+    private static EmbryoPlacement Beside(EmbryoPlacement at, EmbryoPlacement next, float dir, float gap, float shrink)
+    {
+        float dist = at.RadiusToward(dir) + next.RadiusToward(dir + 180) + gap;
+        float rad = dir * MathF.PI / 180;
+        EmbryoPlacement Placed() =>
+            next with { CenterX = at.CenterX + dist * MathF.Cos(rad), CenterY = at.CenterY + dist * MathF.Sin(rad) };
+        // rotated ellipses can overlap away from the centre line: push apart until they only just touch
+        while (Overlaps(at, Placed(), shrink)) dist += 0.02f * at.HalfHeight;
+        return Placed();
     }
 
     /// <summary>Whether any outline point of b lies inside a shrunk by <paramref name="shrink"/>.</summary>

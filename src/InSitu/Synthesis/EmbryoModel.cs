@@ -78,6 +78,9 @@ public sealed class EmbryoModel
     }
 
     public float T { get; }
+
+    /// <summary>Where the gene is expressed: another embryo of the same slide (same gene, another stage) gets the same.</summary>
+    public IReadOnlyList<TermSite> Sites => _sites;
     public int Stage => (int)MathF.Floor(T);
 
     /// <summary>Outline radius at angle a: notches for the furrows, segment grooves and head involution.</summary>
@@ -94,7 +97,7 @@ public sealed class EmbryoModel
             {
                 float u = (a + 2.3f) / (end + 2.3f) * Segments;
                 float f = u - MathF.Floor(u);
-                r -= 0.025f * _grooves * Bump(f, 0.5f, 0.06f);
+                r -= 0.012f * _grooves * Bump(f, 0.5f, 0.08f);
             }
         }
         r -= 0.09f * _involution * Bump(a, 2.95f, 0.12f);       // head involution: dorsal-anterior notch
@@ -126,13 +129,14 @@ public sealed class EmbryoModel
             p = default;
             return false;
         }
-        float a = MathF.Atan2(ys, x);
+        float a = Atan2(ys, x);
         int bin = (int)((a + MathF.PI) * (_radius.Length / (2 * MathF.PI)));
         float rOut = _radius[Math.Clamp(bin, 0, _radius.Length - 1)];
         float grad = rho > 1e-4f ? MathF.Sqrt(x * x / (Aspect * Aspect) + ys * ys) / rho : 1;
         float depth = (1 - rho / rOut) / MathF.Max(grad, 1e-3f);   // distance to the surface in half-heights
         alpha = Smooth(-pixelSize, pixelSize, depth);
-        p = new BodyPoint(x, y, a, MathF.Max(depth, 0), Aspect * x, y);
+        float q = rho / rOut;
+        p = new BodyPoint(x, y, a, MathF.Max(depth, 0), Aspect * x, y, q < 1 ? MathF.Sqrt(1 - q * q) : 0);
         return true;
     }
 
@@ -146,9 +150,10 @@ public sealed class EmbryoModel
         return (density, Stain(p, band, along, trunk) * (0.55f + 0.9f * density));
     }
 
-    /// <summary>A point in body coordinates with its angle around the centre, depth below the surface (half-heights)
-    /// and isotropic coordinates (Px = x * aspect).</summary>
-    public readonly record struct BodyPoint(float X, float Y, float Angle, float Depth, float Px, float Py);
+    /// <summary>A point in body coordinates with its angle around the centre, depth below the surface (half-heights),
+    /// isotropic coordinates (Px = x * aspect) and the embryo's thickness there (1 through the middle, 0 at the outline,
+    /// as through an ellipsoid).</summary>
+    public readonly record struct BodyPoint(float X, float Y, float Angle, float Depth, float Px, float Py, float Thickness = 1);
 
     // ---- where things are -------------------------------------------------------------------------------------
 
@@ -372,9 +377,9 @@ public sealed class EmbryoModel
 
     private float Density(in BodyPoint p, float band, float trunk)
     {
+        // no outline of its own: the rim shows through the relief of the embryo's thickness (see EmbryoRenderer)
         float d = 0.2f;
         float rim = p.Depth < 0.2f ? MathF.Exp(-p.Depth / 0.035f) : 0;
-        d += 0.18f * rim;
         float yolk = Smooth(0.1f, 0.3f, p.Depth) * (1 - 0.6f * _gutTube);
         if (yolk > 0) d += yolk * 0.06f * (Noise.Value(p.Px, p.Py, 22f, _seed + 1) - 0.5f) - yolk * 0.04f;
 
@@ -411,6 +416,38 @@ public sealed class EmbryoModel
                 * Smooth(0.08f, 0.02f, p.Depth); // denticle belts
         }
         return Math.Clamp(d, 0, 1);
+    }
+
+    // ---- cellular grain ----------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Height of the cellular relief at a point (half-heights, about the size of the grains themselves), the grain
+    /// following the stage: yolk granules inside until the gut takes their place; from stage 3 the syncytial nuclei
+    /// under the surface, closer together with every division; from 5 the dense small cells of the blastoderm with
+    /// the tall columnar cells along the rim; from 7 the finer, less regular cells of the tissues, finer still after
+    /// 13; from 16 the cuticle smooths the surface.
+    /// </summary>
+    public float Grain(in BodyPoint p)
+    {
+        // cells lie at the surface: seen edge-on near the outline, where the relief is strongest
+        float surface = Smooth(0.4f, 0.04f, p.Depth);
+        // irregular relief in four octaves, each with about the same slope, so the picture's spectrum falls off as real
+        // DIC texture's does
+        float g = Noise.Fractal(p.Px, p.Py, _seed) / 14 * (0.55f + 0.45f * surface);
+        float cellular = Ramp(_tSurface, 2.8f, 3.8f);
+        if (cellular > 0)
+        {
+            // nuclei halve their spacing over cycles 10-13 (t 3 -> 5), cells then shrink with every tissue division
+            float spacing = _tSurface < 5f ? Lerp(0.07f, 0.04f, Ramp(_tSurface, 3f, 5f))
+                : Lerp(0.036f, 0.026f, Ramp(_tSurface, 7f, 14f));
+            float regular = MathF.Max(_nuclei, _cellular);
+            float cells = Noise.Dots(p.Px, p.Py, spacing, spacing * Lerp(0.35f, 0.48f, regular), Lerp(0.7f, 0.95f, regular),
+                _seed + 21 + (uint)MathF.Floor(_tSurface));
+            g += cellular * (1 - 0.6f * _cuticle) * (0.3f + 0.7f * surface) * (0.5f + 0.5f * regular) * spacing * 0.25f * (cells - 0.35f);
+            // the columnar cells of the blastoderm seen edge-on along the rim
+            if (_cellular > 0) g += _cellular * 0.004f * Smooth(0.14f, 0.06f, p.Depth) * MathF.Sin(p.Angle * 190);
+        }
+        return g;
     }
 
     private float Stain(in BodyPoint p, float band, float along, float trunk)
@@ -458,6 +495,21 @@ public sealed class EmbryoModel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Sq(float v) => v * v;
+
+    /// <summary>atan2 within 1e-5 radians (a minimax polynomial on [0, 1]); every pixel needs one, and MathF.Atan2 is slow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Atan2(float y, float x)
+    {
+        float ax = MathF.Abs(x), ay = MathF.Abs(y);
+        float hi = MathF.Max(ax, ay);
+        if (hi == 0) return 0;
+        float t = MathF.Min(ax, ay) / hi, t2 = t * t;
+        float r = t * (0.99997726f + t2 * (-0.33262347f + t2 * (0.19354346f + t2 * (-0.11643287f
+            + t2 * (0.05265332f - 0.01172120f * t2)))));
+        if (ay > ax) r = MathF.PI / 2 - r;
+        if (x < 0) r = MathF.PI - r;
+        return y < 0 ? -r : r;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Lerp(float a, float b, float w) => a + (b - a) * w;

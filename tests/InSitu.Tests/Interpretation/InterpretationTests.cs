@@ -159,7 +159,9 @@ public class InterpretationTests : TempFolderTest
     {
         var model = new EmbryoModel(11.5f, new[] { TermAnatomy.Site("embryonic midgut") }, new SeededRandom(3), 0);
         var place = new EmbryoPlacement(160, 64, 145, 0);
-        var photo = new PhotoConditions(230, 8, 0, 0, 0, 1, 0, 0.3f, 1, 0, 0);
+        var photo = new PhotoConditions(Background: 230, TintRed: 1, TintBlue: 0.98f, IlluminationSlope: 0, IlluminationAngle: 0,
+            Vignette: 0, StainStrength: 1.5f, StainHue: 0, BackgroundStain: 0.03f, TissueDensity: 0.03f, DicStrength: 1, ShearDegrees: -45,
+            StainSoftness: 0.02f, Blur: 0.3f, NoiseSigma: 1, DefocusShare: 0, DefocusAngle: 0, WhiteSurround: false);
         var rgb = EmbryoRenderer.Render(320, 128, new[] { (model, place) }, photo, new SeededRandom(1));
         var separation = new StainSeparation();
         var active = separation.Active(rgb, 320, 128);
