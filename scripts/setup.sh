@@ -10,8 +10,9 @@ cd "$root"
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
 # Runtime and build packages. python3-torch is PyTorch itself: the reference for parity fixtures, the
-# state-dict round trip test and the side-by-side benchmark.
-packages=(cmake make g++ libtorch-dev libopencv-dev python3-torch python3-numpy)
+# state-dict round trip test and the side-by-side benchmark. libdnnl-dev is oneDNN's header for the fused inference
+# plans (native/src/plan.cpp), the same oneDNN 2.x library Debian's libtorch runs on.
+packages=(cmake make g++ libtorch-dev libopencv-dev libdnnl-dev python3-torch python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

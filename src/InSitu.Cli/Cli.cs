@@ -153,6 +153,8 @@ public static class Cli
             ? (TorchRuntime.CpuHasBFloat16 ? " (bf16 capable)" : "")
             : $" ({TorchRuntime.CudaDeviceCount} GPU(s))")}");
         Console.WriteLine($"threads: {TorchRuntime.Threads}");
+        var (fused, info) = InferencePlan.Availability;
+        Console.WriteLine(fused ? $"fused inference: {info}" : $"fused inference: unavailable ({info})");
         return 0;
     }
 }
