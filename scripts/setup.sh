@@ -12,8 +12,9 @@ say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 # Runtime and build packages. python3-torch is PyTorch itself: the reference for parity fixtures, the
 # state-dict round trip test and the side-by-side benchmark. libopenblas0-openmp: Debian's libtorch links
 # libblas.so.3, which is the reference BLAS (about 80x slower) unless an optimised one provides it; the OpenMP build
-# shares libgomp's thread pool with libtorch.
-packages=(cmake make g++ libtorch-dev libopencv-dev libopenblas0-openmp python3-torch python3-numpy)
+# shares libgomp's thread pool with libtorch. libdnnl-dev is oneDNN's header for the fused inference plans
+# (native/src/plan.cpp), the same oneDNN 2.x library Debian's libtorch runs on.
+packages=(cmake make g++ libtorch-dev libopencv-dev libopenblas0-openmp libdnnl-dev python3-torch python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,15 +1,21 @@
 // One timing of one model and phase, as a JSON line on stdout; bench/engine.py runs it next to PyTorch.
-//   InSitu.Bench --model paper|resnet18 --phase train|infer|infer_bf16|infer_onnx [--batch 16] [--iters 3] [--warmup 1]
-//                [--precision fp32|bf16] [--fold 0|1] [--channels-last 0|1]
+//   InSitu.Bench --model paper|resnet18 [--batch 16] [--iters 3] [--warmup 1]
+//                --phase train|infer|infer_bf16|infer_onnx|infer_fused|infer_fused_bf16|infer_fused_int8
+//                [--precision fp32|bf16] [--fold 0|1] [--channels-last 0|1] [--conv default|winograd|direct|auto]
+//                [--describe 1]
 // Defaults are InSitu's own paths (train: fp32 NCHW; infer: BN folded, channels-last); the options pin the
 // precision, folding and layout so bench/engine.py can compare with PyTorch given exactly the same ones.
 // infer_onnx exports the same network (batch norms folded) to ONNX and times it in ONNX Runtime instead of InSitu.
+// The fused phases run the oneDNN plan (src/InSitu.Torch/InferencePlan.cs) compiled from the eval-mode model; int8
+// calibrates its scales on 4 other random batches. Every inference line reports how far the logits moved from the
+// plain fp32 eval output and the GFLOP/s the model's convolutions and head reached.
 using System.Diagnostics;
 using System.Globalization;
 using InSitu.Models;
 using InSitu.Torch;
 using InSitu.Torch.NN;
 using InSitu.Torch.Optim;
+using InSitu.Training;
 
 //   InSitu.Bench loader | synth-difficulty | stage-export | explain | legacy-replay | blas [...]: see the file of each
 if (args.Length > 0 && !args[0].StartsWith('-'))
@@ -30,7 +36,7 @@ if (args.Length > 0 && !args[0].StartsWith('-'))
 var opts = new Dictionary<string, string>();
 for (int i = 0; i + 1 < args.Length; i += 2) opts[args[i].TrimStart('-')] = args[i + 1];
 string model = opts.GetValueOrDefault("model", "paper"), phase = opts.GetValueOrDefault("phase", "train");
-string[] phases = ["train", "infer", "infer_bf16", "infer_onnx"];
+string[] phases = ["train", "infer", "infer_bf16", "infer_onnx", "infer_fused", "infer_fused_bf16", "infer_fused_int8"];
 if (!phases.Contains(phase)) throw new ArgumentException($"unknown phase '{phase}' ({string.Join(", ", phases)})");
 int batch = int.Parse(opts.GetValueOrDefault("batch", "16")), iters = int.Parse(opts.GetValueOrDefault("iters", "3"));
 int warmup = int.Parse(opts.GetValueOrDefault("warmup", "1"));
@@ -62,6 +68,12 @@ double Time(Action step)
     return sw.Elapsed.TotalSeconds;
 }
 double maxDeviation = 0;
+double LogitDeviation(float[] reference, float[] other)
+{
+    double scale = reference.Max(v => Math.Abs((double)v));
+    return reference.Zip(other, (a, b) => Math.Abs((double)a - b)).Max() / Math.Max(scale, 1e-12);
+}
+
 string runtime = "insitu";
 if (phase == "infer_onnx")
 {
@@ -88,6 +100,40 @@ else if (phase == "train")
     }
     seconds = Time(Step);
 }
+else if (phase.StartsWith("infer_fused", StringComparison.Ordinal))
+{
+    net.Eval();
+    float[] reference;
+    using (Autograd.InferenceMode())
+    using (var r = net.Forward(x0)) reference = r.ToArray<float>();
+    var planPrecision = phase switch
+    {
+        "infer_fused" => PlanPrecision.Float32,
+        "infer_fused_bf16" => PlanPrecision.BFloat16,
+        "infer_fused_int8" => PlanPrecision.Int8,
+        _ => throw new ArgumentException($"unknown phase '{phase}'"),
+    };
+    ConvAlgorithm? algorithm = opts.GetValueOrDefault("conv", "default") switch
+    {
+        "default" => null,
+        "winograd" => ConvAlgorithm.Winograd,
+        "direct" => ConvAlgorithm.Direct,
+        "auto" => ConvAlgorithm.Auto,
+        var a => throw new ArgumentException($"unknown --conv '{a}'"),
+    };
+    using var runner = InferenceRunner.Create(net, new InferenceSettings(InferenceEngineKind.Fused, planPrecision, algorithm));
+    for (int i = 0; i < 4 && runner.NeedsCalibration; i++)
+        using (var calibration = Factory.Randn(new long[] { batch, channels, config.Height, config.Width }))
+            runner.Calibrate(calibration);
+    void Step()
+    {
+        using var scope = TorchRuntime.NewDisposeScope();
+        runner.Forward(x0).Dispose();
+    }
+    seconds = Time(Step);
+    using (var outp = runner.Forward(x0)) maxDeviation = LogitDeviation(reference, outp.ToFloatArray());
+    if (opts.GetValueOrDefault("describe", "0") == "1") Console.Error.WriteLine(runner.Description);
+}
 else if (phase is "infer" or "infer_bf16")
 {
     // Inference as InSitu runs it: eval mode, BN folded into convolutions, channels-last, inference mode,
@@ -109,17 +155,17 @@ else if (phase is "infer" or "infer_bf16")
     }
     seconds = Time(Step);
     using var outp = net.Forward(x);
-    var optimised = outp.ToFloatArray();
-    double scale = reference.Max(v => Math.Abs((double)v));
-    maxDeviation = reference.Zip(optimised, (a, b) => Math.Abs((double)a - b)).Max() / Math.Max(scale, 1e-12);
+    maxDeviation = LogitDeviation(reference, outp.ToFloatArray());
 }
 else
 {
     throw new ArgumentException($"unknown phase '{phase}'");
 }
 double ips = batch * iters / seconds;
+double gflops = ips * ModelFlops.PerImage(config) / 1e9;
+var rate = phase == "train" ? "" : string.Create(CultureInfo.InvariantCulture, $", \"gflops\": {gflops:F1}");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{{\"runtime\": \"{runtime}\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, " +
     $"\"threads\": {TorchRuntime.Threads}, " +
-    $"\"seconds\": {seconds:F3}, \"max_rel_logit_deviation\": {maxDeviation:E2}}}"));
+    $"\"seconds\": {seconds:F3}, \"max_rel_logit_deviation\": {maxDeviation:E2}{rate}}}"));
 return 0;

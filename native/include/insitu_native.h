@@ -114,6 +114,32 @@ IST_API int ist_image_decode(const uint8_t* data, int64_t len, int mode, ist_ten
 IST_API int ist_image_write(const char* path, ist_tensor t);
 IST_API int ist_image_resize(ist_tensor t, int height, int width, int interpolation, ist_tensor* out);
 
+/* Fused inference plans (oneDNN; see native/src/plan.cpp). A plan is a feed-forward list of layers over numbered
+ * values: value 0 is the input (C x H x W without the batch), each layer adds one value. Activations stay in
+ * oneDNN's preferred blocked layouts between layers; the plan is compiled per batch size on first use (weights
+ * reordered then). Without oneDNN at build time *available is 0, info says why, and every other call fails. */
+typedef struct ist_plan_s* ist_plan;
+enum ist_plan_precision { IST_PLAN_F32 = 0, IST_PLAN_BF16 = 1, IST_PLAN_INT8 = 2 };
+enum ist_plan_conv_algorithm { IST_CONV_DIRECT = 0, IST_CONV_WINOGRAD = 1, IST_CONV_AUTO = 2 };
+enum ist_plan_pool_kind { IST_POOL_MAX = 0, IST_POOL_AVG = 1, IST_POOL_AVG_EXCLUDE_PADDING = 2 };
+IST_API int ist_plan_available(int* available, char* info, int len);
+IST_API int ist_plan_create(const int64_t* input_shape, int ndim, int precision, int conv_algorithm, ist_plan* out);
+IST_API void ist_plan_free(ist_plan p);
+/* out = relu?(conv(src, weight) + bias + residual?); weight O x I x kh x kw, bias may be NULL, residual -1 for none. */
+IST_API int ist_plan_conv(ist_plan p, int src, ist_tensor weight, ist_tensor bias, int stride_h, int stride_w, int pad_h,
+                          int pad_w, int relu, int residual, int* out);
+IST_API int ist_plan_pool(ist_plan p, int src, int kind, int kernel_h, int kernel_w, int stride_h, int stride_w,
+                          int pad_h, int pad_w, int* out);
+/* weight O x F, F the source's C*H*W in NCHW order (the flatten of a feature map) */
+IST_API int ist_plan_linear(ist_plan p, int src, ist_tensor weight, ist_tensor bias, int* out);
+IST_API int ist_plan_set_output(ist_plan p, int value);
+/* int8 plans: runs the float plan on a batch and widens each value's observed range (the quantization scales). */
+IST_API int ist_plan_calibrate(ist_plan p, ist_tensor input);
+/* input N x C x H x W float32 on the CPU; *out N x (output's shape), float32, plain layout. */
+IST_API int ist_plan_run(ist_plan p, ist_tensor input, ist_tensor* out);
+/* The implementations and layouts oneDNN chose at the latest compilation; *needed = length + 1. */
+IST_API int ist_plan_describe(ist_plan p, char* buf, int len, int* needed);
+
 #ifdef __cplusplus
 }
 #endif

@@ -156,6 +156,8 @@ public static class Cli
             : $" ({TorchRuntime.CudaDeviceCount} GPU(s))")}");
         Console.WriteLine($"threads: {TorchRuntime.Threads}");
         Console.WriteLine($"BLAS: {TorchRuntime.Blas}");
+        var (fused, info) = InferencePlan.Availability;
+        Console.WriteLine(fused ? $"fused inference: {info}" : $"fused inference: unavailable ({info})");
         return 0;
     }
 }

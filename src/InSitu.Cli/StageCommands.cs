@@ -3,6 +3,8 @@ using System.Globalization;
 using InSitu.Data;
 using InSitu.Reports;
 using InSitu.Synthesis;
+using InSitu.Torch;
+using InSitu.Training;
 using InSitu.Workflows.Stages;
 using Spectre.Console;
 
@@ -19,6 +21,41 @@ public static class StageCommands
     {
         Description = "Base settings: paper (the paper's schedule, 128x320) or demo (32x80, width 16, minutes on 2 cores)",
         DefaultValueFactory = _ => "paper"
+    };
+
+    private static readonly Option<string> EngineOption = new("--engine")
+    {
+        Description = "Inference engine: auto (the fused oneDNN plan where it can run, else eager libtorch), eager, or fused " +
+            "(an error where it cannot run); INSITU_INFERENCE=eager forces eager",
+        DefaultValueFactory = _ => "auto"
+    };
+    private static readonly Option<string> PrecisionOption = new("--precision")
+    {
+        Description = "Fused plan arithmetic: fp32 (eager's results up to rounding), bf16 or int8 (faster; the logits move; int8 " +
+            "calibrates its scales on the first 4 batches)",
+        DefaultValueFactory = _ => "fp32"
+    };
+
+    static StageCommands()
+    {
+        EngineOption.AcceptOnlyFromAmong("auto", "eager", "fused");
+        PrecisionOption.AcceptOnlyFromAmong("fp32", "bf16", "int8");
+    }
+
+    private static InferenceSettings ResolveInference(ParseResult pr) => InferenceSettings.Default with
+    {
+        Engine = pr.GetValue(EngineOption) switch
+        {
+            "eager" => InferenceEngineKind.Eager,
+            "fused" => InferenceEngineKind.Fused,
+            _ => InferenceEngineKind.Auto,
+        },
+        Precision = pr.GetValue(PrecisionOption) switch
+        {
+            "bf16" => PlanPrecision.BFloat16,
+            "int8" => PlanPrecision.Int8,
+            _ => PlanPrecision.Float32,
+        },
     };
 
     public static Command Build()
@@ -155,9 +192,11 @@ public static class StageCommands
         var manifest = new Argument<string>("manifest") { Description = "Manifest with 'stage' labels" };
         cmd.Arguments.Add(run);
         cmd.Arguments.Add(manifest);
+        cmd.Options.Add(EngineOption);
+        cmd.Options.Add(PrecisionOption);
         cmd.SetAction(pr =>
         {
-            var eval = StageEvaluator.Evaluate(pr.GetValue(run)!, pr.GetValue(manifest)!);
+            var eval = StageEvaluator.Evaluate(pr.GetValue(run)!, pr.GetValue(manifest)!, ResolveInference(pr), out var engine);
             var t = new Table().AddColumn("stage").AddColumn(new TableColumn("accuracy").RightAligned())
                 .AddColumn(new TableColumn("images").RightAligned());
             foreach (var stage in PreciseStage.All)
@@ -169,6 +208,7 @@ public static class StageCommands
             AnsiConsole.Write(t);
             Console.WriteLine($"mean per-stage accuracy {100 * eval.MeanPerStageAccuracy:F2}%, overall {100 * eval.OverallAccuracy:F2}%, " +
                 $"within ±1 stage {100 * eval.WithinOneStage:F2}%, errors inside the true range {100 * eval.ErrorsInsideRange:F1}%");
+            Console.WriteLine($"inference: {engine}");
             return 0;
         });
         return cmd;
@@ -190,13 +230,16 @@ public static class StageCommands
         cmd.Arguments.Add(input);
         cmd.Options.Add(output);
         cmd.Options.Add(strict);
+        cmd.Options.Add(EngineOption);
+        cmd.Options.Add(PrecisionOption);
         cmd.SetAction(pr =>
         {
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
-            var result = StagePredictor.PredictToCsv(pr.GetValue(run)!, pr.GetValue(input)!, outFile);
+            var result = StagePredictor.PredictToCsv(pr.GetValue(run)!, pr.GetValue(input)!, outFile, ResolveInference(pr));
             DataCommands.PrintSkipped("skipped", result.Failures, result.FailuresPath);
             var summary = FailureReport.Summary("predicted", result.Written, result.Images, result.Failures.Count, result.FailuresPath);
             AnsiConsole.MarkupLine($"{Markup.Escape(summary)} -> {Markup.Escape(outFile)}");
+            Console.WriteLine($"inference: {result.Engine}");
             return DataCommands.StrictExit(pr.GetValue(strict), result.Failures.Count);
         });
         return cmd;

@@ -143,4 +143,20 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)]
     internal static partial int ist_image_resize(IntPtr t, int height, int width,
         int interpolation, out IntPtr result);
+
+    [LibraryImport(Lib)] internal static partial int ist_plan_available(out int available, byte* info, int len);
+    [LibraryImport(Lib)]
+    internal static partial int ist_plan_create(long* inputShape, int ndim, int precision, int convAlgorithm, out IntPtr plan);
+    [LibraryImport(Lib)] internal static partial void ist_plan_free(IntPtr plan);
+    [LibraryImport(Lib)]
+    internal static partial int ist_plan_conv(IntPtr plan, int src, IntPtr weight, IntPtr bias, int strideH, int strideW,
+        int padH, int padW, int relu, int residual, out int value);
+    [LibraryImport(Lib)]
+    internal static partial int ist_plan_pool(IntPtr plan, int src, int kind, int kernelH, int kernelW, int strideH, int strideW,
+        int padH, int padW, out int value);
+    [LibraryImport(Lib)] internal static partial int ist_plan_linear(IntPtr plan, int src, IntPtr weight, IntPtr bias, out int value);
+    [LibraryImport(Lib)] internal static partial int ist_plan_set_output(IntPtr plan, int value);
+    [LibraryImport(Lib)] internal static partial int ist_plan_calibrate(IntPtr plan, IntPtr input);
+    [LibraryImport(Lib)] internal static partial int ist_plan_run(IntPtr plan, IntPtr input, out IntPtr output);
+    [LibraryImport(Lib)] internal static partial int ist_plan_describe(IntPtr plan, byte* buf, int len, out int needed);
 }

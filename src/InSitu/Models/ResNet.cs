@@ -100,6 +100,10 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IConvBatchNormPairs, IO
         return Child("relu2", exporter.Node(OnnxExporter.Join(path, "add"), "Add", [y, s]));
     }
 
+    /// <summary>The layers a fused inference plan is compiled from (<see cref="ResNetPlan"/>).</summary>
+    internal (Module<Tensor, Tensor> conv1, Module<Tensor, Tensor> bn1, Module<Tensor, Tensor> conv2, Module<Tensor, Tensor> bn2,
+        Sequential shortcut) Layers => (_conv1, _bn1, _conv2, _bn2, _shortcut);
+
     protected override void OnChildReplaced(string name, Module replacement)
     {
         switch (name, replacement)
@@ -114,7 +118,8 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IConvBatchNormPairs, IO
 }
 
 /// <summary>F (stem + residual stages + average pooling) and G (one fully connected layer).</summary>
-public sealed class ResNet : Module<Tensor, Tensor>, IFusable, IConvBatchNormPairs, IHasFeatureLayer, IOnnxExportable
+public sealed class ResNet : Module<Tensor, Tensor>, IFusable, IConvBatchNormPairs, IHasFeatureLayer, IOnnxExportable,
+    IPlanCompilable
 {
     public ResNetConfig Config { get; }
     private Module<Tensor, Tensor> _conv1, _bn1;
@@ -144,6 +149,9 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFusable, IConvBatchNormPai
     }
 
     public Linear Head => _head;
+
+    internal (Module<Tensor, Tensor> conv, Module<Tensor, Tensor> bn) Stem => (_conv1, _bn1);
+    internal IReadOnlyList<Sequential> Stages => _stages;
 
     /// <summary>The last residual stage: its output is the activation map Grad-CAM weighs.</summary>
     public Module<Tensor, Tensor> FeatureLayer => _stages[^1];
@@ -215,6 +223,9 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFusable, IConvBatchNormPai
             default: throw new ArgumentException($"ResNet does not support replacing '{name}' by {replacement.GetType().Name}");
         }
     }
+
+    /// <summary>The eval-mode network as a fused oneDNN plan from images to logits (<see cref="ResNetPlan"/>).</summary>
+    public InferencePlan CompilePlan(PlanPrecision precision, ConvAlgorithm algorithm) => ResNetPlan.Compile(this, precision, algorithm);
 
     /// <summary>Folds every batch norm into its convolution (<see cref="Fusion.FoldBatchNorms"/>); needs eval mode.</summary>
     public void FuseForInference()

@@ -111,6 +111,9 @@ public class CliErrorTests : TempFolderTest
             CliRunner.Fails(1, CliRunner.Run("data", "stats")));
         Assert.Equal("error: Cannot parse argument 'three' for option '--seeds' as expected type 'System.Int32'.",
             CliRunner.Fails(1, CliRunner.Run("demo", "--seeds", "three")));
+        Assert.StartsWith("error: Argument 'turbo' not recognized. Must be one of:",
+            CliRunner.Fails(1, CliRunner.Run("stage", "evaluate", dir, Path.Combine(dir, "m.csv"), "--engine", "turbo")),
+            StringComparison.Ordinal);
         // two problems, two lines
         var (code, stdout, stderr) = CliRunner.Run("stage", "train");
         Assert.Equal(1, code);

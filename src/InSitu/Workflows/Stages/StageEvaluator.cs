@@ -7,7 +7,11 @@ namespace InSitu.Workflows.Stages;
 /// <summary>`stage evaluate`: a trained model on the precisely staged images of a manifest (its test split, if it has one).</summary>
 public static class StageEvaluator
 {
-    public static StageEvaluation Evaluate(string modelPath, string manifestPath)
+    public static StageEvaluation Evaluate(string modelPath, string manifestPath) =>
+        Evaluate(modelPath, manifestPath, InferenceSettings.Default, out _);
+
+    /// <param name="engine">The inference engine that ran, as <see cref="InferenceRunner.Description"/> says.</param>
+    public static StageEvaluation Evaluate(string modelPath, string manifestPath, InferenceSettings settings, out string engine)
     {
         var (net, info) = StageModelInfo.Load(modelPath);
         using var _ = net;
@@ -18,7 +22,8 @@ public static class StageEvaluator
         if (rows.Count == 0)
             throw new InvalidDataException($"'{manifestPath}' has no images with a precise stage " +
                 $"{PreciseStage.First}..{PreciseStage.Last} to evaluate on");
-        var (predicted, truth) = Inference.Classify(net, new ImageBatchLoader(m, info.Config.Loader(), StageData.FineLabel, rows));
+        var loader = new ImageBatchLoader(m, info.Config.Loader(), StageData.FineLabel, rows);
+        var (predicted, truth) = Inference.Classify(net, loader, settings, out engine);
         var evaluation = StageEvaluation.Of(predicted, truth);
         var folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
         new RunDirectory(folder).WriteJson("evaluation.json", evaluation);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using InSitu.Data;
 using InSitu.Torch;
+using InSitu.Training;
 
 namespace InSitu.Workflows.Stages;
 
@@ -12,14 +13,19 @@ public static class StagePredictor
     /// <param name="Images">Images found, good and bad.</param>
     /// <param name="Failures">Each image left out, with the reason, in input order.</param>
     /// <param name="FailuresPath">The failures CSV beside the output (OUT.failures.csv).</param>
-    public sealed record Result(int Written, int Images, IReadOnlyList<(string path, string reason)> Failures, string FailuresPath);
+    /// <param name="Engine">The inference engine that ran (<see cref="InferenceRunner.Description"/>); empty without usable images.</param>
+    public sealed record Result(int Written, int Images, IReadOnlyList<(string path, string reason)> Failures, string FailuresPath,
+        string Engine = "");
 
     /// <summary>
     /// Writes path, stage, range and one probability per stage for every usable image. A bad image (dangling link,
     /// empty, truncated, not an image, another shape) is left out of its batch, not the batch out of the CSV, and
     /// listed in OUT.failures.csv; when no image is usable nothing but the failures list is written and an error raised.
     /// </summary>
-    public static Result PredictToCsv(string modelPath, string input, string outCsv)
+    public static Result PredictToCsv(string modelPath, string input, string outCsv) =>
+        PredictToCsv(modelPath, input, outCsv, InferenceSettings.Default);
+
+    public static Result PredictToCsv(string modelPath, string input, string outCsv, InferenceSettings settings)
     {
         var (net, info) = StageModelInfo.Load(modelPath);
         using var _ = net;
@@ -29,13 +35,18 @@ public static class StagePredictor
         var bad = new ConcurrentBag<(int row, string reason)>();
         var failuresPath = FailureReport.PathBeside(outCsv);
         List<(string, string)> Failures() =>
-            skipped.Concat(bad.OrderBy(b => b.row).Select(b => (m.FullPath(m.Rows[b.row]), b.reason))).ToList();
+            // DistinctBy: int8 calibration reads the first batches twice
+            skipped.Concat(bad.DistinctBy(b => b.row).OrderBy(b => b.row).Select(b => (m.FullPath(m.Rows[b.row]), b.reason))).ToList();
         int written = 0;
+        string engine = "";
         if (m.Rows.Count > 0)
         {
             var loader = new ImageBatchLoader(m, info.Config.Loader()) { BadImage = (row, e) => bad.Add((row, e.Message)) };
             net.Eval();
             net.FuseForInference();
+            using var runner = InferenceRunner.Create(net, settings);
+            engine = runner.Description;
+            Inference.Calibrate(runner, loader, settings.CalibrationBatches);
             bool complete = false;
             try
             {
@@ -43,7 +54,6 @@ public static class StagePredictor
                 AtomicFile.Write(outCsv, tmp =>
                 {
                     using (var writer = new StreamWriter(tmp))
-                    using (Autograd.InferenceMode())
                     {
                         writer.WriteLine("path,stage,range," + string.Join(",", PreciseStage.All.Select(s => $"p{s}")));
                         foreach (var batch in loader.Epoch(0))
@@ -51,7 +61,7 @@ public static class StagePredictor
                             using (TorchRuntime.NewDisposeScope())
                             {
                                 if (batch.Rows.Length == 0) continue; // every image of this batch was bad
-                                var p = net.Forward(batch.Images).Softmax(1).ToFloatArray();
+                                var p = runner.Forward(batch.Images).Softmax(1).ToFloatArray();
                                 for (int i = 0; i < batch.Rows.Length; i++)
                                 {
                                     var probs = p.AsSpan(i * PreciseStage.Count, PreciseStage.Count).ToArray();
@@ -77,6 +87,6 @@ public static class StagePredictor
             FailureReport.Write(failuresPath, skipped);
             throw FailureReport.NothingUsable($"in '{input}'", total, skipped, failuresPath);
         }
-        return new Result(written, total, Failures(), failuresPath);
+        return new Result(written, total, Failures(), failuresPath, engine);
     }
 }

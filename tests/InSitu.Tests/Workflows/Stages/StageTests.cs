@@ -186,6 +186,39 @@ public class StageMethodTests : TempFolderTest
         var probs = lines[1].Split(',').Skip(3).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(1.0, probs.Sum(), 3);
 
+        // the inference engines: eager and the fused plan give one evaluation and one set of predictions
+        string stdout;
+        var manifest = Path.Combine(dir, "data", "manifest.csv");
+        (code, stdout, _) = CliRunner.Run("stage", "evaluate", run, manifest, "--engine", "eager");
+        Assert.Equal(0, code);
+        Assert.Contains("inference: eager\n", stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        var eagerEvaluation = File.ReadAllText(Path.Combine(run, "evaluation.json"));
+        if (InferencePlan.IsAvailable)
+        {
+            (code, stdout, _) = CliRunner.Run("stage", "evaluate", run, manifest, "--engine", "fused");
+            Assert.Equal(0, code);
+            Assert.Contains("inference: fused float32, Winograd convolutions (oneDNN", stdout, StringComparison.Ordinal);
+            Assert.Equal(eagerEvaluation, File.ReadAllText(Path.Combine(run, "evaluation.json")));
+            var eagerCsv = Path.Combine(dir, "pred-eager.csv");
+            (code, _, _) = CliRunner.Run("stage", "predict", run, Path.Combine(dir, "data", "images"), "--out", eagerCsv, "--engine",
+                "eager");
+            Assert.Equal(0, code);
+            var eagerLines = File.ReadAllLines(eagerCsv);
+            Assert.Equal(lines.Length, eagerLines.Length);
+            for (int i = 1; i < lines.Length; i++)
+            {
+                var (f, e) = (lines[i].Split(','), eagerLines[i].Split(','));
+                Assert.Equal(e[..3], f[..3]);  // path, stage, range
+                for (int k = 3; k < e.Length; k++)
+                    Assert.Equal(double.Parse(e[k], System.Globalization.CultureInfo.InvariantCulture),
+                        double.Parse(f[k], System.Globalization.CultureInfo.InvariantCulture), 4);
+            }
+            (code, stdout, _) = CliRunner.Run("stage", "predict", run, Path.Combine(dir, "data", "images"), "--out",
+                Path.Combine(dir, "pred-int8.csv"), "--precision", "int8");
+            Assert.Equal(0, code);
+            Assert.Contains("inference: fused int8 calibrated on 4 batches", stdout, StringComparison.Ordinal);
+        }
+
         // explanations and GEMs of the trained model
         var images = Path.Combine(dir, "data", "images");
         foreach (var method in new[] { "saliency", "guided", "gradcam", "features" })
