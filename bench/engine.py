@@ -10,12 +10,13 @@ Two comparisons, both in bench/results/engine.json and printed as tables:
 * out of the box: each engine as its users get it. PyTorch: glibc's default allocator, SGD step / eval() under
   no_grad, NCHW, fp32. InSitu: its own default paths (its allocator settings, which it applies to itself;
   inference with batch norm folded into the convolutions, channels-last, inference mode).
-* like for like: PyTorch given the same glibc allocator settings InSitu applies to itself (through glibc's
-  environment variables), and each precision and layout option run on both engines: fp32 NCHW, fp32 channels-last
-  with batch norm folded (torch's own fuse_conv_bn_eval), bf16 autocast. Channels-last training is absent
-  because libtorch 1.13's oneDNN corrupts the heap in its backward, in PyTorch as in InSitu
+* like for like: PyTorch given the same process settings InSitu applies to itself (glibc's allocator thresholds
+  through glibc's environment variables, libgomp's passive waiting through OMP_WAIT_POLICY), and each precision
+  and layout option run on both engines: fp32 NCHW, fp32 channels-last with batch norm folded (torch's own
+  fuse_conv_bn_eval), bf16 autocast. Channels-last training is absent because libtorch 1.13's oneDNN corrupts
+  the heap in its backward, in PyTorch as in InSitu
   (bench/channels_last_training_crash.py). The headline ratio per model, phase and precision is InSitu's fastest
-  path against PyTorch's fastest path at that precision, both under the same allocator.
+  path against PyTorch's fastest path at that precision, both under the same process settings.
 Also: GFLOP/s reached (forward multiply-adds x 2 per image; a training step counted as 3 forward passes) against
 the machine's measured fp32 convolution peak (bench/machine_peak.py), an ONNX Runtime row when InSitu.Bench has
 it, and the BLAS rows (matrix product, LSTM training step, logistic regression) for InSitu on its BLAS, InSitu on
@@ -41,8 +42,10 @@ reference_blas = "/usr/lib/x86_64-linux-gnu/blas"
 cpu_flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
 has_bf16 = " avx512_bf16" in cpu_flags or " amx_bf16" in cpu_flags
 env = dict(os.environ, INSITU_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-# glibc's allocator settings InSitu applies to itself (src/InSitu.Torch/Native.cs), given to PyTorch for like for like
-tuned_malloc = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+# the process settings InSitu applies to itself, given to PyTorch for like for like: glibc's allocator thresholds
+# (src/InSitu.Torch/Native.cs) and libgomp's passive waiting (src/InSitu.Torch/OpenMpWaitPolicy.cs)
+tuned_malloc = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
+                "OMP_WAIT_POLICY": "PASSIVE"}
 
 
 class Unavailable(Exception):
@@ -183,7 +186,7 @@ for m in models:
             theirs = [c[0] for c in configs if c[1] == phase and c[2] == precision and c[3] == "pytorch_tuned" and med(c[0])]
             if mine and theirs:
                 best_mine, best_theirs = max(mine, key=med), max(theirs, key=med)
-                ratio(best_mine, best_theirs, "fastest path of each engine, same allocator and precision", "headline",
+                ratio(best_mine, best_theirs, "fastest path of each engine, same process settings and precision", "headline",
                       phase, precision)
     if med("onnxruntime infer fp32"):
         ratio("onnxruntime infer fp32", "pytorch_tuned infer fp32 cl folded", "ONNX Runtime (InSitu export) vs PyTorch",
