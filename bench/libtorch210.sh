@@ -4,7 +4,7 @@
 # on the same two models, batch 16 x 1 x 128 x 320, same thread count and glibc allocator settings, in interleaved
 # rounds (each configuration runs both engines back to back, the order flipping every round). Writes
 # bench/results/libtorch210.json (medians, min-max, per-round ratios 2.10/1.13, practicalities); each process's
-# stderr goes to bench/results/libtorch210.log (ignored).
+# stderr goes to bench/results/libtorch210.log (ignored), every run's JSON line to libtorch210.runs.jsonl.
 #   bash bench/libtorch210.sh        (after `make setup`; `make bench-libtorch210` does both)
 # Knobs (environment): ROUNDS=5 TRAIN_ITERS=1 INFER_ITERS=2 WARMUP=1 MODELS="paper resnet18" THREADS=$(nproc)
 #   BATCH=16 OUT=bench/results/libtorch210.json; ONLY="paper/train_fp32_nchw resnet18/..." runs just those pairs;
@@ -84,7 +84,7 @@ configs=(
 )
 control_configs=" train_fp32_nchw infer_fp32_channels_last_folded "
 
-runs="$cache/runs.jsonl"
+runs="${out%.json}.runs.jsonl"
 : > "$runs"
 # run ROUND MODEL CONFIG RUNTIME-LABEL COMMAND...: one process; its JSON line, or its exit status and last stderr line
 run() {
@@ -110,6 +110,8 @@ PY
   echo "   $label $model $config rc=$rc $(tail -n 1 "$runs" | cut -c1-160)" >&2
 }
 
+# What the private glibc makes of the allocator variables (its loader lists the tunables in force).
+private_tunables=$("$runtime/dotnet-root/dotnet" --list-tunables | grep -E 'malloc\.(mmap|trim)_threshold' | tr '\n' ';')
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 1; r <= rounds; r++)); do
   for model in $models; do
@@ -153,7 +155,8 @@ def summary(rs):
     if failed: s["failures"] = failed
     nan = [r["round"] for r in ok if r["result"].get("nan_loss")]
     if nan: s["nan_loss_rounds"] = nan
-    dev = [r["result"]["max_rel_logit_deviation"] for r in ok if "max_rel_logit_deviation" in r["result"]]
+    dev = [r["result"]["max_rel_logit_deviation"] for r in ok
+           if r["config"].startswith("infer") and "max_rel_logit_deviation" in r["result"]]
     if dev: s["max_rel_logit_deviation"] = max(dev)
     for key in ("autocast_seen", "output_dtype", "weights_channels_last", "threads"):
         seen = sorted({str(r["result"][key]) for r in ok if r["result"].get(key) is not None})
@@ -195,7 +198,8 @@ meta = {
                  "infer_iters": $infer_iters, "warmup": $warmup, "only": "$only" or "all",
                  "train": "SGD lr 0.001 momentum 0.9 weight decay 5e-4, cross-entropy; bf16 = CPU autocast around forward+loss",
                  "infer": "eval, inference mode; folded = BN folded into conv weights; bf16 = CPU autocast",
-                 "allocator": "MALLOC_MMAP_THRESHOLD_ = MALLOC_TRIM_THRESHOLD_ = 1 GiB for every process"},
+                 "allocator": "MALLOC_MMAP_THRESHOLD_ = MALLOC_TRIM_THRESHOLD_ = 1 GiB for every process",
+                 "allocator_in_private_glibc": "$private_tunables"},
     "engines": {
         "libtorch-2.10": "TorchSharp-cpu 0.107.0 (libtorch 2.10.0 CPU, bundled oneDNN and libgomp) via TorchSharp's C# API, "
                          "bench/libtorch210/; autocast via libtorch's at::autocast entry points (TorchSharp 0.107 has no "

@@ -11,9 +11,17 @@ public static class Layout
 {
     public static Tensor ChannelsLast(Tensor t) => t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
+    /// <summary>libtorch's own test: strides dense in the order C, W, H, N, ignoring dimensions of size 1.</summary>
     public static bool IsChannelsLast(Tensor t)
     {
-        var s = t.stride();
-        return t.dim() == 4 && s[1] == 1 && s[3] == t.shape[1] && s[2] == t.shape[1] * t.shape[3];
+        if (t.dim() != 4) return false;
+        long expected = 1;
+        foreach (var d in new[] { 1, 3, 2, 0 })
+        {
+            if (t.shape[d] == 1) continue;
+            if (t.stride(d) != expected) return false;
+            expected *= t.shape[d];
+        }
+        return true;
     }
 }
