@@ -96,7 +96,7 @@ public sealed class ImageNetBottleneck : Module<Tensor, Tensor>
 /// stage's name (layer1 ... layer4) is an alias of its last block.
 /// </para>
 /// </summary>
-public sealed class ImageNetResNet : Module<Tensor, Tensor>, IHasTapPoints
+public sealed class ImageNetResNet : TappedNetwork
 {
     public ImageNetResNetConfig Config { get; }
 
@@ -107,8 +107,6 @@ public sealed class ImageNetResNet : Module<Tensor, Tensor>, IHasTapPoints
     private readonly List<(string name, Module<Tensor, Tensor> block)> _blocks = new();
     private readonly AdaptiveAvgPool2d _avgpool;
     private readonly Linear _fc;
-    private readonly List<string> _taps = ["conv1", "bn1", "relu", "maxpool"];
-    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
 
     public ImageNetResNet(ImageNetResNetConfig config)
     {
@@ -118,6 +116,7 @@ public sealed class ImageNetResNet : Module<Tensor, Tensor>, IHasTapPoints
         _bn1 = RegisterModule("bn1", new BatchNorm2d(64));
         _relu = RegisterModule("relu", new ReLU());
         _maxpool = RegisterModule("maxpool", new MaxPool2d(3, 2, 1));
+        TapList.AddRange(["conv1", "bn1", "relu", "maxpool"]);
         int inPlanes = 64;
         for (int s = 0; s < 4; s++)
         {
@@ -132,38 +131,19 @@ public sealed class ImageNetResNet : Module<Tensor, Tensor>, IHasTapPoints
                 inPlanes = planes * config.Expansion;
                 var name = string.Create(CultureInfo.InvariantCulture, $"layer{s + 1}.{b}");
                 _blocks.Add((name, stage[b]));
-                _taps.Add(name);
+                TapList.Add(name);
             }
-            _aliases[$"layer{s + 1}"] = _taps[^1];
+            AliasMap[$"layer{s + 1}"] = TapList[^1];
             RegisterModule($"layer{s + 1}", stage);
         }
         _avgpool = RegisterModule("avgpool", new AdaptiveAvgPool2d(1, 1));
         _fc = RegisterModule("fc", new Linear(config.FeatureWidth, config.Classes));
-        _taps.AddRange(["avgpool", "fc"]);
+        TapList.AddRange(["avgpool", "fc"]);
     }
 
-    public IReadOnlyList<string> TapPoints => _taps;
+    protected override string NetworkName => Config.Name;
 
-    /// <summary>layer1 ... layer4: the last block of each stage.</summary>
-    public IReadOnlyDictionary<string, string> TapAliases => _aliases;
-
-    public string ResolveTap(string name) => TapRecorder.Resolve(name, _taps, _aliases, Config.Name);
-
-    public IReadOnlyDictionary<string, Tensor> Taps(Tensor input, IReadOnlyCollection<string> names)
-    {
-        var recorder = new TapRecorder(this, names);
-        using var scope = TorchRuntime.NewDisposeScope();
-        Run(input, recorder);
-        return recorder.Collect(scope);
-    }
-
-    protected override Tensor ForwardCore(Tensor input)
-    {
-        using var scope = TorchRuntime.NewDisposeScope();
-        return scope.MoveToOuter(Run(input, null)!);
-    }
-
-    private Tensor? Run(Tensor input, TapRecorder? recorder)
+    private protected override Tensor? Run(Tensor input, TapRecorder? recorder)
     {
         var s = input.Shape;
         if (s.Length != 4 || s[1] != 3)

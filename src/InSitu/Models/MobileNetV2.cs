@@ -19,9 +19,11 @@ namespace InSitu.Models;
 /// head needs a 7x7 final grid, i.e. 224x224 images.</item>
 /// </list>
 /// Parameter names are Keras's layer names (<c>block_3_expand.weight</c>, <c>block_3_expand_BN.running_var</c>, ...),
-/// and so are the tap points (<see cref="TapPoints"/>).
+/// and so are the tap points (<see cref="TappedNetwork.TapPoints"/>). Short aliases: stem, block_0 ... block_16 (each
+/// block's output), Keras's average_pooling2d_1, flatten_1, dense_3. The forward pass returns the logits (before the
+/// softmax that Keras's dense_3 applies).
 /// </summary>
-public sealed class MobileNetV2 : Module<Tensor, Tensor>, IHasTapPoints
+public sealed class MobileNetV2 : TappedNetwork
 {
     /// <summary>The image size the head was built for (a 7x7 final grid).</summary>
     public const int HeadImageSize = 224;
@@ -45,8 +47,6 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IHasTapPoints
     private readonly List<Block> _blocks = new();
     private readonly Linear _dense1, _dense2, _dense3;
     private readonly Dropout _dropout2, _dropout3;
-    private readonly List<string> _taps = new();
-    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
 
     public int Classes { get; }
 
@@ -57,8 +57,8 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IHasTapPoints
         _conv1 = RegisterModule("Conv1", new Conv2d(3, 32, 3, stride: 2, bias: false));
         _bnConv1 = RegisterModule("bn_Conv1", Bn(32));
         _conv1Relu = RegisterModule("Conv1_relu", new ReLU6());
-        _taps.Add("Conv1_relu");
-        _aliases["stem"] = "Conv1_relu";
+        TapList.Add("Conv1_relu");
+        AliasMap["stem"] = "Conv1_relu";
 
         int inChannels = 32, index = 0;
         foreach (var (expansion, channels, blocks, stride) in Stages)
@@ -75,9 +75,9 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IHasTapPoints
         _dense2 = RegisterModule("dense_2", new Linear(256, 128));
         _dropout3 = RegisterModule("dropout_3", new Dropout(0.25));
         _dense3 = RegisterModule("dense_3", new Linear(128, classes));
-        _taps.AddRange(["out_relu", "pool", "dense_1", "dense_2", "logits", "predictions"]);
-        _aliases["average_pooling2d_1"] = _aliases["flatten_1"] = "pool";
-        _aliases["dense_3"] = "predictions";
+        TapList.AddRange(["out_relu", "pool", "dense_1", "dense_2", "logits", "predictions"]);
+        AliasMap["average_pooling2d_1"] = AliasMap["flatten_1"] = "pool";
+        AliasMap["dense_3"] = "predictions";
     }
 
     private static BatchNorm2d Bn(int channels) => new(channels, Eps, Momentum);
@@ -94,7 +94,7 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IHasTapPoints
             expand = RegisterModule(prefix + "expand", new Conv2d(inChannels, expanded, 1, bias: false));
             expandBn = RegisterModule(prefix + "expand_BN", Bn(expanded));
             expandRelu = RegisterModule(prefix + "expand_relu", new ReLU6());
-            _taps.Add(prefix + "expand_relu");
+            TapList.Add(prefix + "expand_relu");
         }
         else expanded = inChannels;
         var depthwise = RegisterModule(prefix + "depthwise",
@@ -103,48 +103,28 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IHasTapPoints
         var depthwiseRelu = RegisterModule(prefix + "depthwise_relu", new ReLU6());
         var project = RegisterModule(prefix + "project", new Conv2d(expanded, outChannels, 1, bias: false));
         var projectBn = RegisterModule(prefix + "project_BN", Bn(outChannels));
-        _taps.Add(prefix + "depthwise_relu");
-        _taps.Add(prefix + "project_BN");
+        TapList.Add(prefix + "depthwise_relu");
+        TapList.Add(prefix + "project_BN");
         string? addName = null;
         if (stride == 1 && inChannels == outChannels)
         {
             addName = $"block_{index}_add";
-            _taps.Add(addName);
+            TapList.Add(addName);
         }
         var output = addName ?? prefix + "project_BN";
-        _aliases["block_" + index.ToString(CultureInfo.InvariantCulture)] = output;
+        AliasMap["block_" + index.ToString(CultureInfo.InvariantCulture)] = output;
         channelsAfter = outChannels;
         return new Block(prefix, expand, expandBn, expandRelu, depthwise, depthwiseBn, depthwiseRelu, project, projectBn, stride,
             addName, output);
-    }
-
-    public IReadOnlyList<string> TapPoints => _taps;
-
-    /// <summary>Short names: stem, block_0 ... block_16 (each block's output), Keras's average_pooling2d_1, flatten_1, dense_3.</summary>
-    public IReadOnlyDictionary<string, string> TapAliases => _aliases;
-
-    public string ResolveTap(string name) => TapRecorder.Resolve(name, _taps, _aliases, "MobileNetV2");
-
-    public IReadOnlyDictionary<string, Tensor> Taps(Tensor input, IReadOnlyCollection<string> names)
-    {
-        var recorder = new TapRecorder(this, names);
-        using var scope = TorchRuntime.NewDisposeScope();
-        Run(input, recorder);
-        return recorder.Collect(scope);
-    }
-
-    /// <summary>The logits (before the softmax that Keras's dense_3 applies).</summary>
-    protected override Tensor ForwardCore(Tensor input)
-    {
-        using var scope = TorchRuntime.NewDisposeScope();
-        return scope.MoveToOuter(Run(input, null)!);
     }
 
     /// <summary>The trunk's output map (out_relu): N x 1280 x h x w, for any input size.</summary>
     public Tensor FeatureMap(Tensor input) => Taps(input, ["out_relu"])["out_relu"];
 
     // Runs as far as the recorder needs (the whole network without one) and returns the logits, or null if it stopped early.
-    private Tensor? Run(Tensor input, TapRecorder? recorder)
+    protected override string NetworkName => "MobileNetV2";
+
+    private protected override Tensor? Run(Tensor input, TapRecorder? recorder)
     {
         var s = input.Shape;
         if (s.Length != 4 || s[1] != 3)

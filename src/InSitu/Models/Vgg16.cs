@@ -19,7 +19,7 @@ namespace InSitu.Models;
 /// torchvision module path (features.16); <c>avgpool</c> is a tap too, without a number.
 /// </para>
 /// </summary>
-public sealed class Vgg16 : Module<Tensor, Tensor>, IHasTapPoints
+public sealed class Vgg16 : TappedNetwork
 {
     // torchvision's configuration "D": channels of each convolution, 0 for a max pool
     private static readonly int[] Layout = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0];
@@ -27,8 +27,6 @@ public sealed class Vgg16 : Module<Tensor, Tensor>, IHasTapPoints
     private readonly Sequential _features, _classifier;
     private readonly AdaptiveAvgPool2d _avgpool;
     private readonly List<(string name, int number, string module)> _layers = new();
-    private readonly List<string> _taps = new();
-    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
 
     public int Classes { get; }
 
@@ -68,10 +66,10 @@ public sealed class Vgg16 : Module<Tensor, Tensor>, IHasTapPoints
 
         foreach (var (name, number, module) in _layers)
         {
-            _taps.Add(name);
-            _aliases[number.ToString(CultureInfo.InvariantCulture)] = name;
-            _aliases[module] = name;
-            if (name == "pool5") _taps.Add("avgpool");
+            TapList.Add(name);
+            AliasMap[number.ToString(CultureInfo.InvariantCulture)] = name;
+            AliasMap[module] = name;
+            if (name == "pool5") TapList.Add("avgpool");
         }
     }
 
@@ -80,31 +78,12 @@ public sealed class Vgg16 : Module<Tensor, Tensor>, IHasTapPoints
     /// <summary>The 36 numbered layers: number (1-based, seed 001's), name and torchvision module path.</summary>
     public IReadOnlyList<(string name, int number, string module)> PaperLayers => _layers;
 
-    public IReadOnlyList<string> TapPoints => _taps;
-
-    /// <summary>Layer numbers ("17") and torchvision module paths ("features.16") of each tap.</summary>
-    public IReadOnlyDictionary<string, string> TapAliases => _aliases;
-
-    public string ResolveTap(string name) => TapRecorder.Resolve(name, _taps, _aliases, "VGG16");
-
-    public IReadOnlyDictionary<string, Tensor> Taps(Tensor input, IReadOnlyCollection<string> names)
-    {
-        var recorder = new TapRecorder(this, names);
-        using var scope = TorchRuntime.NewDisposeScope();
-        Run(input, recorder);
-        return recorder.Collect(scope);
-    }
-
-    protected override Tensor ForwardCore(Tensor input)
-    {
-        using var scope = TorchRuntime.NewDisposeScope();
-        return scope.MoveToOuter(Run(input, null)!);
-    }
-
     /// <summary>RGB in [0, 1] to the normalisation torchvision's ImageNet weights were trained with.</summary>
     public static Tensor NormalizeImageNet(Tensor rgb01) => ImageNetNormalization.Apply(rgb01);
 
-    private Tensor? Run(Tensor input, TapRecorder? recorder)
+    protected override string NetworkName => "VGG16";
+
+    private protected override Tensor? Run(Tensor input, TapRecorder? recorder)
     {
         var s = input.Shape;
         if (s.Length != 4 || s[1] != 3) throw new TorchException($"VGG16 takes RGB images [N, 3, H, W], got {Tensor.FormatShape(s)}");
