@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using InSitu.Web;
+using Microsoft.Extensions.Hosting;
 
 namespace InSitu.Cli;
 

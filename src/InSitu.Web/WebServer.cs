@@ -7,6 +7,7 @@ using InSitu.Web.Jobs;
 using InSitu.Web.Queue;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -42,6 +43,8 @@ public sealed class WebServer
         services.AddSingleton(options);
         services.AddSingleton(new FileRoots(options.Data, options.Runs));
         services.AddRouting();
+        // anti-forgery keys live in memory: nothing is written to the user's home, and a restarted server asks pages to reload
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddAntiforgery(a =>
         {
             a.HeaderName = CsrfHeader;

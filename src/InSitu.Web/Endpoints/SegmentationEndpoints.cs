@@ -21,9 +21,10 @@ public static class SegmentationEndpoints
 
     public static void Map(IEndpointRouteBuilder e)
     {
-        e.MapGet("/api/seg/projects", (SegmentationProjects projects) => Results.Json(projects.List().Select(p => new
+        e.MapGet("/api/seg/projects", (SegmentationProjects projects, FileRoots roots) => Results.Json(projects.List().Select(p => new
         {
             id = p.Id,
+            labels = roots.IdOf(p.LabelFolder),
             classes = p.Classes,
         })));
         e.MapGet("/api/seg/images", (string p, SegmentationProjects projects) =>
