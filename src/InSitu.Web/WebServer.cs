@@ -63,7 +63,8 @@ public sealed class WebServer
         foreach (var kind in options.Segmentation?.JobKinds ?? []) services.AddSingleton<IJobKind>(kind);
     }
 
-    public static void UsePipeline(IApplicationBuilder app)
+    /// <param name="extra">Endpoints the host adds to the app's own (tests add failing ones).</param>
+    public static void UsePipeline(IApplicationBuilder app, Action<IEndpointRouteBuilder>? extra = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         var options = app.ApplicationServices.GetRequiredService<WebOptions>();
@@ -100,6 +101,20 @@ public sealed class WebServer
         });
         app.Use(async (context, next) =>
         {
+            // the upload limit holds whatever server runs the app (Kestrel enforces it too): a declared length is refused
+            // before reading, an undeclared one when the body grows past it
+            long limit = options.MaxUploadBytes;
+            if (context.Request.ContentLength > limit)
+            {
+                await WriteError(context, StatusCodes.Status413PayloadTooLarge,
+                    $"the request body is larger than the server's limit of {limit} bytes").ConfigureAwait(false);
+                return;
+            }
+            context.Request.Body = new LimitedStream(context.Request.Body, limit);
+            await next(context).ConfigureAwait(false);
+        });
+        app.Use(async (context, next) =>
+        {
             if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
             {
                 var forgery = context.RequestServices.GetRequiredService<IAntiforgery>();
@@ -117,7 +132,11 @@ public sealed class WebServer
             await next(context).ConfigureAwait(false);
         });
         app.UseRouting();
-        app.UseEndpoints(Map);
+        app.UseEndpoints(e =>
+        {
+            Map(e);
+            extra?.Invoke(e);
+        });
     }
 
     private static void Map(IEndpointRouteBuilder e)

@@ -28,6 +28,7 @@ public static class PageEndpoints
         e.MapGet("/", () => Asset("index.html"));
         foreach (var page in Pages) e.MapGet($"/{page}", () => Asset($"{page}.html"));
         e.MapGet("/static/{name}", (string name) => Asset(name));
+        e.MapFallback("{*path}", () => Results.Json(new { error = "no such page or API" }, statusCode: StatusCodes.Status404NotFound));
         // the anti-forgery token every POST must carry (the cookie half is set here too)
         e.MapGet("/api/session", (HttpContext context, IAntiforgery forgery, WebOptions options, FileRoots roots) =>
         {
@@ -47,8 +48,9 @@ public static class PageEndpoints
     {
         // only names of embedded files are served: nothing here reads the file system
         if (name.Contains('/', StringComparison.Ordinal) || !Types.TryGetValue(Path.GetExtension(name), out var type))
-            return Results.NotFound();
-        var stream = Self.GetManifestResourceStream($"wwwroot/{name}");
-        return stream is null ? Results.NotFound() : Results.Stream(stream, type);
+            throw new WebErrors.NotFoundException($"no page file '{name}'");
+        var stream = Self.GetManifestResourceStream($"wwwroot/{name}")
+            ?? throw new WebErrors.NotFoundException($"no page file '{name}'");
+        return Results.Stream(stream, type);
     }
 }

@@ -37,7 +37,8 @@ public static class RunEndpoints
         e.MapGet("/files/{**id}", (string id, FileRoots roots) =>
         {
             var file = roots.ResolveFile(id);
-            if (file is null || !Types.TryGetValue(Path.GetExtension(file), out var type)) return Results.NotFound();
+            if (file is null || !Types.TryGetValue(Path.GetExtension(file), out var type))
+                throw new WebErrors.NotFoundException("no such file in the data or runs folder");
             return Results.File(file, type);
         });
         e.MapGet("/api/runs/compare", (string ids, FileRoots roots) =>

@@ -13,6 +13,7 @@ public sealed class JobContext
     private readonly Stopwatch _sinceCurve = Stopwatch.StartNew();
     private readonly List<string> _curveFiles = new();
     private string? _curveFolder;
+    private (string phase, int epoch) _epoch;
 
     internal JobContext(Job job, Action changed, CancellationToken cancel)
     {
@@ -51,7 +52,10 @@ public sealed class JobContext
                 accuracy = double.IsFinite(accuracy) ? accuracy : (double?)null,
             });
         }
-        if (_sinceCurve.ElapsedMilliseconds >= 1000 || last)
+        // a new epoch means the last one's curve.json has just been written
+        bool newEpoch = (phase, epoch) != _epoch;
+        _epoch = (phase, epoch);
+        if (newEpoch || _sinceCurve.ElapsedMilliseconds >= 1000)
         {
             _sinceCurve.Restart();
             ReadCurves();
