@@ -175,7 +175,8 @@ public sealed class WebServer
             });
             var rest = context.Request.Query.Where(q => q.Key != "token")
                 .Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value.ToString())}").ToList();
-            context.Response.Redirect(context.Request.PathBase + context.Request.Path + (rest.Count > 0 ? "?" + string.Join('&', rest) : ""));
+            var kept = rest.Count > 0 ? "?" + string.Join('&', rest) : "";
+            context.Response.Redirect(context.Request.PathBase + context.Request.Path + kept);
             return false;
         }
         var given = context.Request.Headers[TokenHeader].ToString();
@@ -187,7 +188,7 @@ public sealed class WebServer
     }
 
     private static bool IsLocalHost(string host) =>
-        host is "localhost" or "127.0.0.1" or "[::1]" or "::1" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+        host is "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
     private static bool Same(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));

@@ -18,7 +18,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         if (_context is not null) return _context;
         if (!File.Exists(Executable))
-            throw new FileNotFoundException($"the browser tests need Chromium at {Executable}: `bash scripts/setup.sh` installs Debian's chromium");
+            throw new FileNotFoundException(
+                $"the browser tests need Chromium at {Executable}: `bash scripts/setup.sh` installs Debian's chromium");
         _playwright = await Playwright.CreateAsync();
         _context = await _playwright.Chromium.LaunchPersistentContextAsync(_profile, new BrowserTypeLaunchPersistentContextOptions
         {

@@ -34,7 +34,8 @@ public sealed class QueueTests(WebTestData data)
         Assert.Equal(state!.Load(WebTestData.ManifestId).Images.Max(i => i.Uncertainty), item.GetProperty("uncertainty").GetDouble(), 5);
         // the candidates are the stages of its range, keyed 1, 2, ...
         var candidates = item.GetProperty("candidates").EnumerateArray().ToList();
-        Assert.Equal(StageUncertainty.Candidates(row.Range).Select(c => c.Value), candidates.Select(c => c.GetProperty("stage").GetInt32()));
+        Assert.Equal(StageUncertainty.Candidates(row.Range).Select(c => c.Value),
+            candidates.Select(c => c.GetProperty("stage").GetInt32()));
         Assert.Equal("1", candidates[0].GetProperty("key").GetString());
         Assert.Equal(1.0, candidates.Sum(c => c.GetProperty("p").GetDouble()), 3);
         Assert.Equal(6, item.GetProperty("nearest").GetArrayLength());
@@ -56,7 +57,8 @@ public sealed class QueueTests(WebTestData data)
         // a stage outside the image's range is refused, naming the range
         var nextRow = Manifest.Load(data.ManifestFile).Rows.Single(r => r.Path == next);
         int wrong = nextRow.Range == 6 ? 4 : 17;
-        var (status, error) = await WebClient.Error(await client.Post("/api/queue/label", new { manifest = WebTestData.ManifestId, path = next, stage = wrong }));
+        var (status, error) = await WebClient.Error(
+            await client.Post("/api/queue/label", new { manifest = WebTestData.ManifestId, path = next, stage = wrong }));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("outside this image's range", error, StringComparison.Ordinal);
 
@@ -105,7 +107,8 @@ public sealed class QueueTests(WebTestData data)
         var view = await client.Get($"/api/queue?m={WebTestData.ManifestId}");
         Assert.Equal(run, view.GetProperty("model").GetString());
         Assert.Equal(1, view.GetProperty("retrainings").GetArrayLength());
-        Assert.Contains("<svg", await client.Http.GetStringAsync($"/api/queue/learning.svg?m={WebTestData.ManifestId}"), StringComparison.Ordinal);
+        var learning = await client.Http.GetStringAsync($"/api/queue/learning.svg?m={WebTestData.ManifestId}");
+        Assert.Contains("<svg", learning, StringComparison.Ordinal);
     }
 
     private sealed class RowComparer : IEqualityComparer<ManifestRow>

@@ -17,12 +17,14 @@ public sealed class RunAndDatasetTests(WebTestData data)
         Assert.Equal("stage train", m1.GetProperty("kind").GetString());
         Assert.Equal("plain", m1.GetProperty("figures")[0].GetProperty("method").GetString());
         // the server's own folder and a run's phase folders are not runs
-        Assert.DoesNotContain(runs.EnumerateArray(), r => r.GetProperty("name").GetString()!.Contains(".insitu-web", StringComparison.Ordinal));
+        Assert.DoesNotContain(runs.EnumerateArray(),
+            r => r.GetProperty("name").GetString()!.Contains(".insitu-web", StringComparison.Ordinal));
         Assert.DoesNotContain(runs.EnumerateArray(), r => r.GetProperty("id").GetString() == "runs/m1/plain");
 
         var compare = await client.Get("/api/runs/compare?ids=runs/m1");
         var figures = compare.GetProperty("figures")[0];
-        var evaluation = JsonDocument.Parse(File.ReadAllText(Path.Combine(data.Runs, "m1", "evaluation.json"))).RootElement.GetProperty("evaluation");
+        var evaluation = JsonDocument.Parse(File.ReadAllText(Path.Combine(data.Runs, "m1", "evaluation.json"))).RootElement
+            .GetProperty("evaluation");
         Assert.Equal(evaluation.GetProperty("overall_accuracy").GetDouble(), figures.GetProperty("overall").GetDouble(), 9);
         Assert.Equal(14, figures.GetProperty("perStage").GetArrayLength());
         Assert.Equal("plain", compare.GetProperty("curves")[0].GetProperty("phase").GetString());
@@ -67,7 +69,8 @@ public sealed class RunAndDatasetTests(WebTestData data)
         using var img = InSitu.Torch.ImageIO.Read(path);
         Assert.Equal(100, img.Shape[1]); // 320 wide scaled to 100
         Assert.Equal(40, img.Shape[0]);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.Http.GetAsync($"/api/datasets/image?m={WebTestData.ManifestId}&row=99999")).StatusCode);
+        var missing = await client.Http.GetAsync($"/api/datasets/image?m={WebTestData.ManifestId}&row=99999");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]
@@ -85,13 +88,15 @@ public sealed class RunAndDatasetTests(WebTestData data)
         Assert.Equal(4 + probabilities.IndexOf(probabilities.Max()), p.GetProperty("predicted").GetInt32());
         // the same numbers `stage predict` writes
         var csv = Path.Combine(data.Root, "pred.csv");
-        InSitu.Workflows.Stages.StagePredictor.PredictToCsv(Path.Combine(data.Runs, "m1"), data.Manifest.FullPath(data.Manifest.Rows[5]), csv);
+        var image = data.Manifest.FullPath(data.Manifest.Rows[5]);
+        InSitu.Workflows.Stages.StagePredictor.PredictToCsv(Path.Combine(data.Runs, "m1"), image, csv);
         var line = File.ReadAllLines(csv)[1].Split(',');
         Assert.InRange(Math.Abs(double.Parse(line[3], System.Globalization.CultureInfo.InvariantCulture) - probabilities[0]), 0, 1e-5);
 
         foreach (var method in new[] { "saliency", "gradcam" })
         {
-            var r = await client.Http.GetAsync($"/api/stage/saliency?m={WebTestData.ManifestId}&row=5&model={WebTestData.ModelId}&method={method}");
+            var r = await client.Http.GetAsync(
+                $"/api/stage/saliency?m={WebTestData.ManifestId}&row=5&model={WebTestData.ModelId}&method={method}");
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
             Assert.Equal("image/png", r.Content.Headers.ContentType!.MediaType);
         }
@@ -99,7 +104,8 @@ public sealed class RunAndDatasetTests(WebTestData data)
             $"/api/stage/saliency?m={WebTestData.ManifestId}&row=5&model={WebTestData.ModelId}&method=magic"));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("saliency, guided or gradcam", error, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.Http.GetAsync($"/api/stage/predict?m={WebTestData.ManifestId}&row=5&model=runs/none")).StatusCode);
+        var noModel = await client.Http.GetAsync($"/api/stage/predict?m={WebTestData.ManifestId}&row=5&model=runs/none");
+        Assert.Equal(HttpStatusCode.NotFound, noModel.StatusCode);
     }
 
     [Fact]
@@ -107,11 +113,13 @@ public sealed class RunAndDatasetTests(WebTestData data)
     {
         using var factory = new WebFactory(data.Options());
         using var client = await WebClient.Open(factory);
-        var r = await client.PostOk("/api/stage/predict-job", new { model = WebTestData.ModelId, input = WebTestData.ManifestId, @out = "runs/predictions/all.csv" });
+        var r = await client.PostOk("/api/stage/predict-job",
+            new { model = WebTestData.ModelId, input = WebTestData.ManifestId, @out = "runs/predictions/all.csv" });
         var job = await client.WaitJob(r.GetProperty("job").GetString()!);
         Assert.Equal("succeeded", job.GetProperty("state").GetString());
         Assert.Equal(data.Manifest.Rows.Count + 1, File.ReadAllLines(Path.Combine(data.Runs, "predictions", "all.csv")).Length);
-        var (status, _) = await WebClient.Error(await client.Post("/api/stage/predict-job", new { model = WebTestData.ModelId, input = "data/../../etc", @out = "runs/x.csv" }));
+        var (status, _) = await WebClient.Error(await client.Post("/api/stage/predict-job",
+            new { model = WebTestData.ModelId, input = "data/../../etc", @out = "runs/x.csv" }));
         Assert.Equal(HttpStatusCode.NotFound, status);
     }
 }

@@ -7,34 +7,49 @@ namespace InSitu.Web.Tests;
 [Collection("web")]
 public sealed class SecurityTests(WebTestData data)
 {
-    [Theory]
-    [InlineData("/files/runs/..%2F..%2Foutside%2Fsecret.txt")]
-    [InlineData("/files/runs/%2e%2e/outside/secret.txt")]
-    [InlineData("/files/data/..%2Foutside/secret.txt")]
-    [InlineData("/files/%2Fetc%2Fpasswd")]
-    [InlineData("/files//etc/passwd")]
-    [InlineData("/files/etc/passwd")]
-    [InlineData("/files/data/out.txt")]
-    [InlineData("/files/data/outdir/secret.txt")]
-    [InlineData("/api/seg/images?p=data/seg%00/images")]
-    [InlineData("/files/data/..%5Coutside%5Csecret.txt")]
-    [InlineData("/api/datasets/rows?m=runs/..%2F..%2Fetc%2Fpasswd")]
-    [InlineData("/api/datasets/rows?m=%2Fetc%2Fpasswd")]
-    [InlineData("/api/datasets/rows?m=data/outdir/secret.txt")]
-    [InlineData("/api/seg/images?p=data/outdir")]
-    [InlineData("/api/seg/info?p=data/seg/images&image=..%2F..%2Fout.txt")]
-    [InlineData("/api/seg/tile?p=data/seg/images&image=%2Fetc%2Fpasswd&level=0&x=0&y=0")]
-    [InlineData("/api/jobs/..%2F..%2Fx")]
-    [InlineData("/static/..%2Fapp.js")]
-    public async Task TraversalGets404(string url)
+    private static readonly string[] Traversals =
+    [
+        "/files/runs/..%2F..%2Foutside%2Fsecret.txt",
+        "/files/runs/%2e%2e/outside/secret.txt",
+        "/files/data/..%2Foutside/secret.txt",
+        "/files/%2Fetc%2Fpasswd",
+        "/files//etc/passwd",
+        "/files/etc/passwd",
+        "/files/data/out.txt",
+        "/files/data/outdir/secret.txt",
+        "/api/seg/images?p=data/seg%00/images",
+        "/files/data/..%5Coutside%5Csecret.txt",
+        "/api/datasets/rows?m=runs/..%2F..%2Fetc%2Fpasswd",
+        "/api/datasets/rows?m=%2Fetc%2Fpasswd",
+        "/api/datasets/rows?m=data/outdir/secret.txt",
+        "/api/seg/images?p=data/outdir",
+        "/api/seg/info?p=data/seg/images&image=..%2F..%2Fout.txt",
+        "/api/seg/tile?p=data/seg/images&image=%2Fetc%2Fpasswd&level=0&x=0&y=0",
+        "/api/jobs/..%2F..%2Fx",
+        "/static/..%2Fapp.js",
+        "/api/stage/predict?m=runs/demo/data/manifest.csv&row=1&model=runs%2F..%2F..%2Foutside",
+        "/api/queue?m=data%2F..%2F..%2Foutside%2Fm.csv",
+    ];
+
+    [Fact]
+    public async Task TraversalGets404()
     {
         using var factory = new WebFactory(data.Options());
         using var client = await WebClient.Open(factory);
-        var r = await client.Http.GetAsync(url);
-        var (status, error) = await WebClient.Error(r);
-        Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.DoesNotContain(WebTestData.Secret, error, StringComparison.Ordinal);
-        Assert.DoesNotContain(data.Outside, error, StringComparison.Ordinal);
+        foreach (var url in Traversals)
+        {
+            var r = await client.Http.GetAsync(url);
+            var (status, error) = await WebClient.Error(r);
+            Assert.True(status == HttpStatusCode.NotFound, $"{url}: {(int)status} {error}");
+            Assert.DoesNotContain(WebTestData.Secret, error, StringComparison.Ordinal);
+            Assert.DoesNotContain(data.Outside, error, StringComparison.Ordinal);
+        }
+        // writes too: labels into a linked folder that leads out, a class list there
+        var labels = new ByteArrayContent(SegmentationTests.Gzip(new byte[4]));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.Send("/api/seg/labels?p=data/outdir&image=a.png", labels)).StatusCode);
+        var classes = await client.Post("/api/seg/classes", new { project = "data/outdir", classes = new[] { "a" } });
+        Assert.Equal(HttpStatusCode.NotFound, classes.StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(data.Root, "outdir-labels")));
     }
 
     [Fact]
@@ -55,8 +70,12 @@ public sealed class SecurityTests(WebTestData data)
     {
         using var factory = new WebFactory(data.Options());
         using var client = await WebClient.Open(factory);
-        foreach (var path in new[] { "/api/queue/undo", "/api/queue/label", "/api/queue/rank", "/api/queue/retrain", "/api/seg/labels?p=data/seg/images&image=small.png",
-                     "/api/seg/classes", "/api/seg/train", "/api/seg/suggest", "/api/jobs/x/cancel", "/api/jobs/x/resume", "/api/stage/predict-job" })
+        foreach (var path in new[]
+                 {
+                     "/api/queue/undo", "/api/queue/label", "/api/queue/rank", "/api/queue/retrain",
+                     "/api/seg/labels?p=data/seg/images&image=small.png", "/api/seg/classes", "/api/seg/train", "/api/seg/suggest",
+                     "/api/jobs/x/cancel", "/api/jobs/x/resume", "/api/stage/predict-job",
+                 })
         {
             var r = await client.Send(path, new StringContent("{}", System.Text.Encoding.UTF8, "application/json"), withToken: false);
             var (status, error) = await WebClient.Error(r);
@@ -75,7 +94,8 @@ public sealed class SecurityTests(WebTestData data)
         var token = WebServer.NewToken();
         Assert.True(token.Length >= 40);
         using var factory = new WebFactory(data.Options(token, "0.0.0.0"));
-        var http = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var http = factory.CreateClient(
+            new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         var (status, error) = await WebClient.Error(await http.GetAsync("/api/runs"));
         Assert.Equal(HttpStatusCode.Unauthorized, status);
         Assert.Contains("token", error, StringComparison.Ordinal);
@@ -88,7 +108,8 @@ public sealed class SecurityTests(WebTestData data)
         var first = await http.GetAsync($"/runs?token={token}&x=1");
         Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
         Assert.Equal("/runs?x=1", first.Headers.Location!.ToString());
-        Assert.Contains(first.Headers.GetValues("Set-Cookie"), c => c.StartsWith($"{WebServer.TokenCookie}={token}", StringComparison.Ordinal)
+        Assert.Contains(first.Headers.GetValues("Set-Cookie"),
+            c => c.StartsWith($"{WebServer.TokenCookie}={token}", StringComparison.Ordinal)
             && c.Contains("httponly", StringComparison.OrdinalIgnoreCase));
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/runs")).StatusCode);
     }

@@ -11,6 +11,7 @@ namespace InSitu.Web.Tests;
 public sealed class SegmentationTests(WebTestData data)
 {
     private const string Project = "data/seg/images";
+    private const string SmallLabels = $"/api/seg/labels?p={Project}&image=small.png";
 
     /// <summary>Label bytes as the browser sees them: it inflates the gzip body itself, the test client does not.</summary>
     public static async Task<byte[]> Raw(WebClient client, string url)
@@ -48,12 +49,12 @@ public sealed class SegmentationTests(WebTestData data)
         Assert.False(info.GetProperty("workflow").GetBoolean());
 
         // nothing saved yet: every pixel is 255
-        var labels = await Raw(client, $"/api/seg/labels?p={Project}&image=small.png");
+        var labels = await Raw(client, SmallLabels);
         Assert.Equal(64 * 48, labels.Length);
         Assert.All(labels, v => Assert.Equal(255, v));
         labels[0] = 0;
         labels[64 * 10 + 5] = 1;
-        var r = await client.Send($"/api/seg/labels?p={Project}&image=small.png", new ByteArrayContent(Gzip(labels)));
+        var r = await client.Send(SmallLabels, new ByteArrayContent(Gzip(labels)));
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         var file = Path.Combine(data.Data, "seg", "labels", "small.png");
         using (var png = ImageIO.Read(file))
@@ -63,26 +64,27 @@ public sealed class SegmentationTests(WebTestData data)
             var px = png.Contiguous().ToArray<byte>();
             Assert.Equal(labels, px);
         }
-        Assert.Equal(labels, await Raw(client, $"/api/seg/labels?p={Project}&image=small.png"));
+        Assert.Equal(labels, await Raw(client, SmallLabels));
 
         // refused: a class the project lacks, the wrong size, data that is not gzip
         labels[7] = 5;
-        var (status, error) = await WebClient.Error(await client.Send($"/api/seg/labels?p={Project}&image=small.png", new ByteArrayContent(Gzip(labels))));
+        var (status, error) = await WebClient.Error(await client.Send(SmallLabels, new ByteArrayContent(Gzip(labels))));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("class 5", error, StringComparison.Ordinal);
-        (status, error) = await WebClient.Error(await client.Send($"/api/seg/labels?p={Project}&image=small.png", new ByteArrayContent(Gzip(new byte[100]))));
+        (status, error) = await WebClient.Error(await client.Send(SmallLabels, new ByteArrayContent(Gzip(new byte[100]))));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("100 pixels", error, StringComparison.Ordinal);
-        (status, _) = await WebClient.Error(await client.Send($"/api/seg/labels?p={Project}&image=small.png", new ByteArrayContent(Gzip(new byte[64 * 48 + 1]))));
+        var tooMany = new ByteArrayContent(Gzip(new byte[64 * 48 + 1]));
+        (status, _) = await WebClient.Error(await client.Send(SmallLabels, tooMany));
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        (status, error) = await WebClient.Error(await client.Send($"/api/seg/labels?p={Project}&image=small.png", new ByteArrayContent(new byte[64 * 48])));
+        (status, error) = await WebClient.Error(await client.Send(SmallLabels, new ByteArrayContent(new byte[64 * 48])));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("gzip", error, StringComparison.Ordinal);
 
         // a third class makes 5 acceptable... not yet: 2 is the third class
         await client.PostOk("/api/seg/classes", new { project = Project, classes = new[] { "background", "tissue", "stain" } });
         labels[7] = 2;
-        Assert.Equal(HttpStatusCode.OK, (await client.Send($"/api/seg/labels?p={Project}&image=small.png", new ByteArrayContent(Gzip(labels)))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.Send(SmallLabels, new ByteArrayContent(Gzip(labels)))).StatusCode);
         (status, _) = await WebClient.Error(await client.Post("/api/seg/classes", new { project = Project, classes = new[] { "a", "a" } }));
         Assert.Equal(HttpStatusCode.BadRequest, status);
     }
@@ -109,7 +111,8 @@ public sealed class SegmentationTests(WebTestData data)
         Assert.Equal((175L, 130L), (whole.w, whole.h));
         // the gradient survives: red grows with x
         Assert.True(whole.px[(65 * 175 + 170) * 3] > whole.px[(65 * 175 + 5) * 3]);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.Http.GetAsync($"/api/seg/tile?p={Project}&image=big.png&level=0&x=9&y=0")).StatusCode);
+        var outside = await client.Http.GetAsync($"/api/seg/tile?p={Project}&image=big.png&level=0&x=9&y=0");
+        Assert.Equal(HttpStatusCode.NotFound, outside.StatusCode);
     }
 
     [Fact]
@@ -165,7 +168,8 @@ public sealed class SegmentationTests(WebTestData data)
         Assert.Equal(HttpStatusCode.BadRequest, status); // no model yet: train first
         var train = await client.PostOk("/api/seg/train", new { project = Project });
         Assert.Equal("succeeded", (await client.WaitJob(train.GetProperty("job").GetString()!)).GetProperty("state").GetString());
-        Assert.Equal(train.GetProperty("run").GetString(), (await client.Get($"/api/seg/info?p={Project}&image=small.png")).GetProperty("model").GetString());
+        var info = await client.Get($"/api/seg/info?p={Project}&image=small.png");
+        Assert.Equal(train.GetProperty("run").GetString(), info.GetProperty("model").GetString());
         var patch = await client.PostOk("/api/seg/suggest", new { project = Project });
         Assert.Equal(256, patch.GetProperty("x").GetInt32());
         var prediction = await Raw(client, $"/api/seg/prediction?p={Project}&image=small.png");

@@ -65,7 +65,7 @@ public sealed class WebClient : IDisposable
         var text = await r.Content.ReadAsStringAsync();
         Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
         Assert.DoesNotContain(".cs:line", text, StringComparison.Ordinal);
-        var error = text.Length > 0 && text.TrimStart().StartsWith('{') && JsonDocument.Parse(text).RootElement.TryGetProperty("error", out var e)
+        var error = text.TrimStart().StartsWith('{') && JsonDocument.Parse(text).RootElement.TryGetProperty("error", out var e)
             ? e.GetString() ?? "" : text;
         return (r.StatusCode, error);
     }

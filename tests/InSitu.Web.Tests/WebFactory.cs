@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace InSitu.Web.Tests;
 
 /// <summary>
-/// The web app in the ASP.NET Core test host (the test assembly is the entry point the factory needs), built from the same <see cref="WebServer.AddServices"/> and
+/// The web app in the ASP.NET Core test host (the test assembly is the entry point the factory needs), built from the
+/// same <see cref="WebServer.AddServices"/> and
 /// <see cref="WebServer.UsePipeline"/> as `insitu serve`; <paramref name="extra"/> adds endpoints a test needs.
 /// </summary>
 public sealed class WebFactory(WebOptions options, Action<IEndpointRouteBuilder>? extra = null) : WebApplicationFactory<WebTestData>

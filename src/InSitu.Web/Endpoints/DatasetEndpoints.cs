@@ -127,7 +127,8 @@ public static class DatasetEndpoints
     }
 
     public static Manifest Load(string id, FileRoots roots) =>
-        Manifest.Load(roots.ResolveFile(id) is { } f && Catalog.IsManifest(f) ? f : throw new WebErrors.NotFoundException($"no manifest '{id}'"));
+        Manifest.Load(roots.ResolveFile(id) is { } f && Catalog.IsManifest(f)
+            ? f : throw new WebErrors.NotFoundException($"no manifest '{id}'"));
 
     public static (Manifest manifest, int row) Row(string id, int row, FileRoots roots)
     {

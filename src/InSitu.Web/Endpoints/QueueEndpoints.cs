@@ -51,7 +51,8 @@ public static class QueueEndpoints
             if (state.Model is { } model) parameters["model"] = model;
             if (request.Method is { Length: > 0 } method) parameters["method"] = method;
             if (request.Config is { Length: > 0 } config) parameters["config"] = config;
-            var record = jobs.Submit(StageTrainJob.KindName, Path.GetDirectoryName(manifest)!, $"retrain on {request.Manifest}", parameters);
+            var record = jobs.Submit(StageTrainJob.KindName, Path.GetDirectoryName(manifest)!, $"retrain on {request.Manifest}",
+                parameters);
             return Results.Json(new { job = record.Id, @out = parameters["out"] });
         });
         e.MapGet("/api/queue/learning.svg", (string m, StageQueueService queue) =>

@@ -55,7 +55,8 @@ public static class RunEndpoints
         e.MapGet("/api/runs/compare/stages.svg", (string ids, FileRoots roots) =>
         {
             var series = Runs(ids, roots).SelectMany(r => SafeFigures(r.dir, r.name))
-                .Select(f => ($"{f.Run}: {f.Method}", PreciseStage.All.Select(s => (double)s.Value).ToArray(), f.PerStage.Select(v => 100 * v).ToArray()))
+                .Select(f => ($"{f.Run}: {f.Method}", PreciseStage.All.Select(s => (double)s.Value).ToArray(),
+                    f.PerStage.Select(v => 100 * v).ToArray()))
                 .ToList();
             return Results.Text(Charts.Lines("stage", "accuracy (%)", series, 760, 360, 0, 100), "image/svg+xml");
         });

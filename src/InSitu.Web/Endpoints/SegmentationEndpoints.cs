@@ -107,7 +107,8 @@ public static class SegmentationEndpoints
 
     private static ISegmentationService Service(IServiceProvider services) =>
         services.GetService<ISegmentationService>()
-        ?? throw new WebErrors.NotWiredException("the segmentation workflow is not wired into this server yet: painting and saving labels work, " +
+        ?? throw new WebErrors.NotWiredException("the segmentation workflow is not wired into this server yet: painting and saving " +
+            "labels work, " +
             "training, next patch and prediction do not");
 
     private static GzipResult Gzipped(byte[] raw)

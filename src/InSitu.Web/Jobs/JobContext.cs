@@ -86,7 +86,7 @@ public sealed class JobContext
     {
         if (_curveFolder is null || !Directory.Exists(_curveFolder)) return;
         foreach (var f in Directory.EnumerateFiles(_curveFolder, CurveFile.File, new EnumerationOptions
-                 { RecurseSubdirectories = true, MaxRecursionDepth = 2 }).Order(StringComparer.Ordinal))
+        { RecurseSubdirectories = true, MaxRecursionDepth = 2 }).Order(StringComparer.Ordinal))
             if (!_curveFiles.Contains(f)) _curveFiles.Add(f); // phases in the order they started
         var points = new List<CurvePoint>();
         foreach (var f in _curveFiles)

@@ -20,10 +20,12 @@ public sealed class StageTrainJob(FileRoots roots, StageQueueService queue) : IJ
         var job = context;
         var manifestId = job.Parameter("manifest");
         var manifest = Manifest.Load(queue.ManifestFile(manifestId));
-        var outDir = roots.Resolve(job.Parameter("out")) ?? throw new WebErrors.NotFoundException($"'{job.Parameter("out")}' is outside the runs folder");
+        var outDir = roots.Resolve(job.Parameter("out"))
+            ?? throw new WebErrors.NotFoundException($"'{job.Parameter("out")}' is outside the runs folder");
         var (config, method) = Settings(job);
         int labelled = manifest.Rows.Count(r => PreciseStage.IsPrecise(r.Stage));
-        job.Log($"training {method} on {labelled} precisely staged images ({manifest.Rows.Count} in the manifest) into {job.Parameter("out")}");
+        job.Log($"training {method} on {labelled} precisely staged images ({manifest.Rows.Count} in the manifest) " +
+            $"into {job.Parameter("out")}");
         job.WatchCurves(outDir);
         var (_, evaluation) = StageTraining.Train(manifest, config, method, outDir, job.Resume, (phase, p) => job.Progress(phase, p));
         var model = job.Parameter("out");
@@ -81,7 +83,8 @@ public sealed class StagePredictJob(FileRoots roots, StageQueueService queue) : 
     {
         var job = context;
         var input = roots.Resolve(job.Parameter("input")) ?? throw new WebErrors.NotFoundException($"no '{job.Parameter("input")}'");
-        var output = roots.Resolve(job.Parameter("out")) ?? throw new WebErrors.NotFoundException($"'{job.Parameter("out")}' is outside the roots");
+        var output = roots.Resolve(job.Parameter("out"))
+            ?? throw new WebErrors.NotFoundException($"'{job.Parameter("out")}' is outside the roots");
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         job.Progress("predicting", 0, 1);
         var result = StagePredictor.PredictToCsv(queue.ModelFile(job.Parameter("model")), input, output);

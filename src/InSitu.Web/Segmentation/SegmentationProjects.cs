@@ -44,7 +44,8 @@ public sealed class SegmentationProjects(FileRoots roots)
         var dir = roots.ResolveFolder(id) ?? throw new WebErrors.NotFoundException($"no image folder '{id}'");
         // the label folder must be inside the roots too (it is a sibling, so only a link could take it out)
         var project = SegmentationProject.Open(id, dir);
-        if (roots.Contain(project.LabelFolder) is null) throw new WebErrors.NotFoundException($"the label folder of '{id}' is outside the roots");
+        if (roots.Contain(project.LabelFolder) is null)
+            throw new WebErrors.NotFoundException($"the label folder of '{id}' is outside the roots");
         return project;
     }
 
@@ -115,7 +116,8 @@ public sealed class SegmentationProjects(FileRoots roots)
 
     /// <summary>The id of an image's label file (where the annotator saves it).</summary>
     public string LabelId(SegmentationProject project, string image) =>
-        roots.IdOf(project.LabelFile(image)) ?? throw new WebErrors.NotFoundException($"the label folder of '{project.Id}' is outside the roots");
+        roots.IdOf(project.LabelFile(image))
+        ?? throw new WebErrors.NotFoundException($"the label folder of '{project.Id}' is outside the roots");
 
     /// <summary>The label image of <paramref name="image"/> as raw bytes (width x height), all 255 when none exists yet.</summary>
     public byte[] ReadLabels(SegmentationProject project, string image, int width, int height)
@@ -141,7 +143,8 @@ public sealed class SegmentationProjects(FileRoots roots)
         foreach (var v in labels) counts[v]++;
         for (int k = project.Classes.Count; k < SegmentationProject.Unlabelled; k++)
             if (counts[k] > 0)
-                throw new ArgumentException($"class {k} is not one of the project's {project.Classes.Count} classes (0..{project.Classes.Count - 1})");
+                throw new ArgumentException(
+                    $"class {k} is not one of the project's {project.Classes.Count} classes (0..{project.Classes.Count - 1})");
         Directory.CreateDirectory(project.LabelFolder);
         var file = project.LabelFile(image);
         if (roots.Contain(file) is null) throw new WebErrors.NotFoundException($"the label image of '{image}' would be outside the roots");
