@@ -14,7 +14,10 @@ say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 # libblas.so.3, which is the reference BLAS (about 80x slower) unless an optimised one provides it; the OpenMP build
 # shares libgomp's thread pool with libtorch. libdnnl-dev is oneDNN's header for the fused inference plans
 # (native/src/plan.cpp), the same oneDNN 2.x library Debian's libtorch runs on.
-packages=(cmake make g++ libtorch-dev libopencv-dev libopenblas0-openmp libdnnl-dev python3-torch python3-numpy)
+# chromium: the web app's browser tests drive Debian's Chromium through Playwright (`playwright install` cannot download
+# here); fonts-dejavu-core: the web app's charts (ScottPlot, drawn with SkiaSharp) need a font for their text.
+packages=(cmake make g++ libtorch-dev libopencv-dev libopenblas0-openmp libdnnl-dev python3-torch python3-numpy chromium
+  fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,4 +17,15 @@ public static class TestPaths
             throw new DirectoryNotFoundException("../shared/data was not found next to the repository");
         }
     }
+
+    /// <summary>The repository root: the folder above the test binary that holds InSitu.slnx.</summary>
+    public static string Repository
+    {
+        get
+        {
+            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "InSitu.slnx"))) return d.FullName;
+            throw new DirectoryNotFoundException($"InSitu.slnx not found in any folder above {AppContext.BaseDirectory}");
+        }
+    }
 }

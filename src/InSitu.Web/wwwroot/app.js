@@ -106,6 +106,8 @@ const InSitu = (() => {
     };
     watchJob(id, {
       state: (s) => {
+        // a job that trains has a curve; ranking and prediction jobs do not
+        curve.hidden = !(s.kind.endsWith('train') || s.curvePoints > 0);
         stateLine.textContent = s.title + ': ' + s.state + (s.error ? ' (' + s.error + ')' : '');
         stateLine.dataset.state = s.state;
         cancel.hidden = !['queued', 'running'].includes(s.state);

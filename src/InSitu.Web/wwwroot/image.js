@@ -26,7 +26,8 @@
   method.addEventListener('change', () => explain().catch(e => InSitu.show(e.message)));
   clear(content, el('p', {}, el('a', { href: '/datasets?' + query({ m }) }, '← ' + m), ' · row ' + row),
     el('div', { class: 'row' },
-      el('div', {}, el('img', { class: 'big', id: 'picture', alt: info.path, src: '/api/datasets/image?' + query({ m, row }) }), table),
-      el('div', {}, el('div', {}, 'model ', model, ' map ', method), prediction, overlay)));
+      el('div', {}, el('img', { class: 'big', id: 'picture', alt: info.path, src: '/api/datasets/image?' + query({ m, row }) }),
+        el('div', {}, 'model ', model, ' map ', method), overlay),
+      el('div', { class: 'side-panel' }, table, prediction)));
   await explain();
 })().catch(e => InSitu.show(e.message));

@@ -68,7 +68,7 @@
       el('h2', {}, 'Nearest labelled images (model features)'),
       el('div', { class: 'nearest' }, it.nearest.map(n => el('figure', {},
         el('img', { alt: n.path, src: '/api/datasets/image?' + query({ m, row: n.row }) }),
-        el('figcaption', {}, 'stage ' + n.stage + ' · ' + n.similarity.toFixed(2))))));
+        el('figcaption', {}, 'stage ' + n.stage + ' · cos ' + n.similarity.toFixed(3))))));
   }
 
   function renderSide() {

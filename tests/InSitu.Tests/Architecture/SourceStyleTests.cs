@@ -8,7 +8,7 @@ public class SourceStyleTests
     [Fact]
     public void NoCSharpLineIsLongerThanTheLimit()
     {
-        var root = RepositoryRoot();
+        var root = TestPaths.Repository;
         var tooLong = new List<string>();
         foreach (var folder in new[] { "src", "tests", "bench" })
         {
@@ -25,12 +25,5 @@ public class SourceStyleTests
         }
         Assert.True(tooLong.Count == 0,
             $"{tooLong.Count} C# line(s) over {MaxLineLength} characters:\n{string.Join("\n", tooLong)}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "InSitu.slnx"))) return d.FullName;
-        throw new DirectoryNotFoundException($"InSitu.slnx not found in any folder above {AppContext.BaseDirectory}");
     }
 }
