@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Reflection;
 using System.Text.Json;
+using InSitu.Common;
 using InSitu.Torch;
 using InSitu.Training;
 
@@ -109,8 +110,8 @@ public static class Cli
     public static int Report(Exception exception, IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var e = Unwrap(exception);
-        if (IsInputError(e))
+        var e = Failures.Unwrap(exception);
+        if (Failures.IsInputError(e))
         {
             Console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return 1;
@@ -128,23 +129,8 @@ public static class Cli
         return 2;
     }
 
-    /// <summary>The exception that says what went wrong, under the wrappers of tasks, reflection and type initialisers.</summary>
-    private static Exception Unwrap(Exception e)
-    {
-        while (e is AggregateException or TargetInvocationException or TypeInitializationException && e.InnerException is { } inner)
-            e = inner;
-        return e;
-    }
-
-    /// <summary>Failures whose message tells the user what to fix. An ArgumentNullException is a bug, not bad input.</summary>
-    private static bool IsInputError(Exception e) =>
-        e is TorchException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException
-            or DllNotFoundException or JsonException
-        || e is ArgumentException and not ArgumentNullException;
-
     /// <summary>The text on one line: line breaks (e.g. of libtorch's messages) become spaces.</summary>
-    internal static string OneLine(string text) =>
-        string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    internal static string OneLine(string text) => Failures.OneLine(text);
 
     private static int PrintVersion()
     {

@@ -1,6 +1,4 @@
-using System.Reflection;
-using System.Text.Json;
-using InSitu.Torch;
+using InSitu.Common;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -21,11 +19,11 @@ public static partial class WebErrors
 
     public static (int status, string message) Classify(Exception exception, ILogger log)
     {
-        var e = Unwrap(exception);
+        var e = Failures.Unwrap(exception);
         if (e is NotFoundException) return (StatusCodes.Status404NotFound, OneLine(e.Message));
         if (e is NotWiredException) return (StatusCodes.Status501NotImplemented, OneLine(e.Message));
         if (e is BadHttpRequestException bad) return (bad.StatusCode, OneLine(bad.Message));
-        if (IsInputError(e)) return (StatusCodes.Status400BadRequest, OneLine(e.Message));
+        if (Failures.IsInputError(e)) return (StatusCodes.Status400BadRequest, OneLine(e.Message));
         Unexpected(log, exception, e.GetType().Name);
         return (StatusCodes.Status500InternalServerError,
             $"unexpected {e.GetType().Name}: {OneLine(e.Message)} (the server's log has the details)");
@@ -34,24 +32,11 @@ public static partial class WebErrors
     /// <summary>A failed job's one-line error (input errors as they are, others logged with their trace).</summary>
     public static string Describe(Exception exception, ILogger log) => Classify(exception, log).message;
 
-    private static Exception Unwrap(Exception e)
-    {
-        while (e is AggregateException or TargetInvocationException or TypeInitializationException && e.InnerException is { } inner)
-            e = inner;
-        return e;
-    }
-
-    private static bool IsInputError(Exception e) =>
-        e is TorchException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException
-            or JsonException or FormatException
-        || e is ArgumentException and not ArgumentNullException;
-
     [LoggerMessage(Level = LogLevel.Error, Message = "unexpected {Type}")]
     private static partial void Unexpected(ILogger log, Exception exception, string type);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{What}: {Message}")]
     public static partial void Warn(ILogger log, string what, string message);
 
-    public static string OneLine(string text) =>
-        string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    public static string OneLine(string text) => Failures.OneLine(text);
 }

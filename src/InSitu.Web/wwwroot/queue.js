@@ -32,7 +32,9 @@
 
   async function refresh() {
     view = await get('/api/queue?' + query({ m, skip: skipped().join('\n') }));
-    if (view.model && [...pickModel.options].some(o => o.value === view.model)) pickModel.value = view.model;
+    // a retraining's new model is not in the list the page loaded with
+    if (view.model && ![...pickModel.options].some(o => o.value === view.model)) pickModel.prepend(el('option', { value: view.model }, view.model));
+    if (view.model) pickModel.value = view.model;
     clear(status, view.ranked
       ? `${view.waiting} image(s) waiting, ${view.labelled} precisely labelled; ranked with ${view.model} at ${new Date(view.ranked).toLocaleString()}`
       : 'Not ranked yet: choose a model and press "Rank by uncertainty".',
