@@ -50,7 +50,7 @@ const { chromium } = require(path.join(__dirname, '..', 'tests', 'InSitu.Web.Tes
     const s = document.querySelector('.job-state');
     return s?.textContent.startsWith('retrain') && s.dataset.state === 'succeeded';
   });
-  await page.waitForFunction(() => document.querySelector('#item')?.dataset.path);
+  await page.waitForFunction(() => document.querySelector('#item')?.dataset.path && /v=[1-9]/.test(document.querySelector('#learning').src));
   await images();
   await page.screenshot({ path: path.join(out, 'web-queue.png'), fullPage: true });
 

@@ -15,8 +15,8 @@ public static class Charts
     private static Color Colour(int i) => Palette[i % Palette.Length];
 
     /// <summary>
-    /// A training job's curve: validation (the selection metric, left axis) as solid lines and the training loss
-    /// (right axis) as dashed lines, one colour per phase, against the epoch counted over all phases.
+    /// A training job's curve: validation (the selection metric, left axis) as bold lines and the training loss
+    /// (right axis) as thin pale ones with open squares, one colour per phase, against the epoch counted over all phases.
     /// </summary>
     public static string TrainingCurve(IReadOnlyList<CurvePoint> points, int width, int height)
     {
@@ -33,14 +33,18 @@ public static class Charts
             var val = plot.Add.Scatter(xs, ph.Select(p => Finite(p.Validation)).ToArray(), Colour(i));
             val.LegendText = $"{phases[i]}: validation";
             val.LineWidth = 2;
-            var loss = plot.Add.Scatter(xs, ph.Select(p => Finite(p.TrainLoss)).ToArray(), Colour(i));
+            // thin and pale rather than dashed: SkiaSharp's SVG canvas cannot draw dashes (it says so on stdout)
+            var loss = plot.Add.Scatter(xs, ph.Select(p => Finite(p.TrainLoss)).ToArray(), Colour(i).WithAlpha(0.55));
             loss.LegendText = $"{phases[i]}: loss";
-            loss.LinePattern = LinePattern.Dashed;
+            loss.LineWidth = 1;
+            loss.MarkerShape = MarkerShape.OpenSquare;
             loss.Axes.YAxis = plot.Axes.Right;
             offset += ph.Count == 0 ? 0 : ph.Max(p => p.Epoch);
         }
         if (points.Count == 0) plot.Title("waiting for the first epoch");
-        plot.ShowLegend(Alignment.LowerLeft);
+        // validation figures (accuracy, IoU) are shares: a fixed 0..1 axis shows how far from perfect they are
+        plot.Axes.SetLimitsY(0, 1, plot.Axes.Left);
+        plot.ShowLegend(Edge.Right);
         return plot.GetSvgXml(width, height);
     }
 
@@ -60,7 +64,9 @@ public static class Charts
         }
         if (series.Count == 0) plot.Title("no data");
         if (yMin is { } lo && yMax is { } hi) plot.Axes.SetLimitsY(lo, hi);
-        plot.ShowLegend(Alignment.LowerRight);
+        // one series is named by the title; several by a legend beside the plot, where it hides no point
+        if (series.Count == 1) plot.Title(series[0].name, size: 13);
+        else plot.ShowLegend(Edge.Right);
         return plot.GetSvgXml(width, height);
     }
 

@@ -215,6 +215,8 @@ public sealed class WebServer
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(c => c.SingleLine = true);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // a port in use is reported by `insitu serve` in one line; the host would log it with its trace first
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.WebHost.UseKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxUploadBytes;

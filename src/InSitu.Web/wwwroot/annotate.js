@@ -188,6 +188,7 @@ const annotator = (() => {
     s.undo = []; s.redo = []; s.prediction = null; s.uncertainty = null;
     markDirty(false);
     document.querySelectorAll('#images a').forEach(a => a.classList.toggle('current', a.dataset.name === name));
+    document.querySelector('#images a.current')?.scrollIntoView({ block: 'nearest' });
     renderClasses();
     renderWorkflow();
     history.replaceState(null, '', '/annotate?' + query({ p: s.project, image: name }));
