@@ -83,7 +83,8 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             using var data = b;
             using var scope = TorchRuntime.NewDisposeScope();
             context.Optimizer.ZeroGrad();
-            var step = _task.Step(data);
+            StepOutput step;
+            using (_config.Precision.ForwardRegion()) step = _task.Step(data);
             step.Loss.Backward();
             context.Optimizer.Step();
             lossSum += step.Loss.Item() * step.Items;
