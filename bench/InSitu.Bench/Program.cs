@@ -95,17 +95,13 @@ else if (phase == "train")
     if (channelsLast) net.ToChannelsLast();
     using var x = channelsLast ? x0.Contiguous(MemoryFormat.ChannelsLast) : x0.Alias();
     using var opt = new SGD(net.Parameters(), 0.001, momentum: 0.9, weightDecay: 5e-4);
+    var trainingPrecision = precision == "bf16" ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32;
+    // the Trainer's own step (OptimizationStep): bf16 is its mixed precision (TrainingConfig.Precision), autocast
+    // around forward and loss as PyTorch's recipe has it, with fp32 weights, gradients and optimizer state
     void Step()
     {
         using var scope = TorchRuntime.NewDisposeScope();
-        opt.ZeroGrad();
-        Tensor loss;
-        // bf16: the Trainer's mixed precision (TrainingConfig.Precision), i.e. autocast around forward and loss as
-        // PyTorch's recipe has it; fp32 weights, gradients and optimizer state
-        using ((precision == "bf16" ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32).ForwardRegion())
-            loss = F.CrossEntropy(net.Forward(x), y);
-        loss.Backward();
-        opt.Step();
+        OptimizationStep.Run(opt, trainingPrecision, () => new StepOutput(F.CrossEntropy(net.Forward(x), y), batch));
     }
     seconds = Time(Step);
 }
