@@ -159,10 +159,10 @@ for r in range(rounds):
             print(f"  blas {op:7s} {name:22s} {res['gflops']:8.2f} GFLOP/s", flush=True)
 
 
-def summary(values):
+def summary(values, digits=3):
     med = statistics.median(values)
-    return {"median": round(med, 3), "min": round(min(values), 3), "max": round(max(values), 3),
-            "spread": round((max(values) - min(values)) / med, 3) if med else None, "runs": [round(v, 3) for v in values]}
+    return {"median": round(med, digits), "min": round(min(values), digits), "max": round(max(values), digits),
+            "spread": round((max(values) - min(values)) / med, 3) if med else None, "runs": [round(v, digits) for v in values]}
 
 
 peak = statistics.median(peaks)
@@ -176,7 +176,7 @@ for m in models:
         entry = {"model": m, "config": name, "phase": phase, "precision": precision, "engine": engine, "ips": s,
                  "gflops": round(s["median"] * flops, 1), "of_peak": round(s["median"] * flops / peak, 3)}
         if cpu_samples[(m, name)]:
-            entry["cpu_seconds_per_image"] = summary(cpu_samples[(m, name)])
+            entry["cpu_seconds_per_image"] = summary(cpu_samples[(m, name)], 5)
         if (m, name) in deviation:
             entry["max_rel_logit_deviation"] = deviation[(m, name)]
         results["configs"].append(entry)
@@ -187,9 +187,12 @@ for m in models:
     def ratio(a, b, label, kind, phase, precision):
         if med(a) is None or med(b) is None:
             return
-        results[kind].append({"model": m, "phase": phase, "precision": precision, "comparison": label, "insitu": a,
-                              "other": b, "insitu_ips": round(med(a), 3), "other_ips": round(med(b), 3),
-                              "ratio": round(med(a) / med(b), 3)})
+        entry = {"model": m, "phase": phase, "precision": precision, "comparison": label, "insitu": a, "other": b,
+                 "insitu_ips": round(med(a), 3), "other_ips": round(med(b), 3), "ratio": round(med(a) / med(b), 3)}
+        if cpu_samples[(m, a)] and cpu_samples[(m, b)]:
+            # the same comparison in CPU time per image (other / insitu: above 1, InSitu spends less)
+            entry["cpu_ratio"] = round(statistics.median(cpu_samples[(m, b)]) / statistics.median(cpu_samples[(m, a)]), 3)
+        results[kind].append(entry)
 
     ratio("insitu train fp32 nchw", "pytorch train fp32 nchw", "defaults", "out_of_the_box", "train", "fp32")
     ratio("insitu infer fp32 cl folded", "pytorch infer fp32 nchw", "defaults", "out_of_the_box", "infer", "fp32")
@@ -220,15 +223,16 @@ for op in [] if skip_blas else blas_ops:
     results["blas"].append(row)
 
 print(f"\nmachine fp32 convolution peak: {peak:.1f} GFLOP/s (median of {len(peaks)})")
-print(f"\n{'model':9s} {'config':38s} {'img/s':>8s} {'min-max':>15s} {'GFLOP/s':>8s} {'of peak':>8s} {'CPU s/img':>10s}")
+print(f"\n{'model':9s} {'config':38s} {'img/s':>8s} {'min-max':>15s} {'GFLOP/s':>8s} {'of peak':>8s} {'CPU ms/img':>10s}")
 for e in results["configs"]:
     cpu = e.get("cpu_seconds_per_image", {}).get("median")
     print(f"{e['model']:9s} {e['config']:38s} {e['ips']['median']:8.2f} {e['ips']['min']:7.2f}-{e['ips']['max']:<7.2f}"
-          f" {e['gflops']:8.1f} {e['of_peak']:8.0%} {cpu if cpu is not None else float('nan'):10.4f}")
+          f" {e['gflops']:8.1f} {e['of_peak']:8.0%} {1000 * cpu if cpu is not None else float('nan'):10.1f}")
 for kind in ("out_of_the_box", "like_for_like", "headline"):
     print(f"\n{kind.replace('_', ' ')}:")
     for e in results[kind]:
-        print(f"  {e['model']:9s} {e['phase']:6s} {e['precision']:5s} {e['insitu']:30s} / {e['other']:36s} {e['ratio']:6.2f}x")
+        cpu = f"   (CPU time {e['cpu_ratio']:.2f}x)" if "cpu_ratio" in e else ""
+        print(f"  {e['model']:9s} {e['phase']:6s} {e['precision']:5s} {e['insitu']:30s} / {e['other']:36s} {e['ratio']:6.2f}x{cpu}")
 print("\nBLAS (GFLOP/s, medians):")
 for row in results["blas"]:
     print(f"  {row['op']:7s} InSitu {row['insitu']['median']:7.2f}  InSitu on reference BLAS "
