@@ -5,6 +5,11 @@ interleaved round by round (rotated order) so that drift hits every engine alike
 
     /usr/bin/python3 bench/engine.py            (or: make bench)
     BENCH_ROUNDS=5 BENCH_TRAIN_ITERS=2 BENCH_INFER_ITERS=4 BENCH_MODELS=paper,resnet18 BENCH_THREADS=N
+    BENCH_SKIP_BLAS=1 (no BLAS rows)
+
+Models: paper (the paper's 4-block ResNet) and resnet18 (the published code's CIFAR-style ResNet-18), batch 16 of
+1x128x320; demo (not run unless named in BENCH_MODELS): the paper ResNet at the demo preset's scale, batch 32 of 1x32x80,
+width 16, with 20x the iterations (its steps are about 60x shorter).
 
 Two comparisons, both in bench/results/engine.json and printed as tables:
 * out of the box: each engine as its users get it. PyTorch: glibc's default allocator, SGD step / eval() under
@@ -17,7 +22,8 @@ Two comparisons, both in bench/results/engine.json and printed as tables:
   the heap in its backward, in PyTorch as in InSitu
   (bench/channels_last_training_crash.py). The headline ratio per model, phase and precision is InSitu's fastest
   path against PyTorch's fastest path at that precision, both under the same process settings.
-Also: GFLOP/s reached (forward multiply-adds x 2 per image; a training step counted as 3 forward passes) against
+Every figure also has the CPU time (user + system, all threads) per image of the timed steps, which a loaded
+machine disturbs far less than wall time. Also: GFLOP/s reached (forward multiply-adds x 2 per image; a training step counted as 3 forward passes) against
 the machine's measured fp32 convolution peak (bench/machine_peak.py), an ONNX Runtime row when InSitu.Bench has
 it, and the BLAS rows (matrix product, LSTM training step, logistic regression) for InSitu on its BLAS, InSitu on
 the reference BLAS, and PyTorch. Medians over the rounds, with the spread (min-max) of every figure."""
@@ -38,6 +44,13 @@ train_iters = int(os.environ.get("BENCH_TRAIN_ITERS", "2"))
 infer_iters = int(os.environ.get("BENCH_INFER_ITERS", "4"))
 blas_iters = int(os.environ.get("BENCH_BLAS_ITERS", "3"))
 models = os.environ.get("BENCH_MODELS", "paper,resnet18").split(",")
+skip_blas = os.environ.get("BENCH_SKIP_BLAS", "0") == "1"
+# how each model is run (the same options for both engines) and how many times the iteration counts it takes
+model_args = {"paper": (["--model", "paper"], 1), "resnet18": (["--model", "resnet18"], 1),
+              "demo": (["--model", "paper", "--height", "32", "--width", "80", "--base", "16", "--batch", "32"], 20)}
+unknown = [m for m in models if m not in model_args]
+if unknown:
+    sys.exit(f"unknown BENCH_MODELS entry {unknown}: use {', '.join(model_args)}")
 reference_blas = "/usr/lib/x86_64-linux-gnu/blas"
 cpu_flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
 has_bf16 = " avx512_bf16" in cpu_flags or " amx_bf16" in cpu_flags
@@ -63,12 +76,14 @@ def run(cmd, extra=None):
 
 
 def insitu(model, phase, iters, *options):
-    return run(["dotnet", dll, "--model", model, "--phase", phase, "--iters", str(iters), "--warmup", "1", *options])
+    args, scale = model_args[model]
+    return run(["dotnet", dll, *args, "--phase", phase, "--iters", str(iters * scale), "--warmup", "1", *options])
 
 
 def pytorch(model, phase, iters, tuned, *options):
-    return run([sys.executable, os.path.join(root, "bench", "torch_engine.py"), "--model", model, "--phase", phase,
-                "--iters", str(iters), "--warmup", "1", "--threads", str(threads), *options],
+    args, scale = model_args[model]
+    return run([sys.executable, os.path.join(root, "bench", "torch_engine.py"), *args, "--phase", phase,
+                "--iters", str(iters * scale), "--warmup", "1", "--threads", str(threads), *options],
                tuned_malloc if tuned else None)
 
 
@@ -108,6 +123,7 @@ blas_ops = ["matmul", "lstm", "logreg"]
 
 start = time.time()
 samples = {(m, c[0]): [] for m in models for c in configs}
+cpu_samples = {(m, c[0]): [] for m in models for c in configs}
 deviation, gflop_per_image, unavailable = {}, {}, {}
 blas = {(op, name): [] for op in blas_ops for name, _ in blas_configs}
 peaks, blas_name = [], ""
@@ -127,12 +143,14 @@ for r in range(rounds):
             print(f"  {m:8s} {name:36s} unavailable: {e}", flush=True)
             continue
         samples[(m, name)].append(res["ips"])
+        if res.get("cpu_seconds") and res["ips"] > 0:
+            cpu_samples[(m, name)].append(res["cpu_seconds"] / (res["ips"] * res["seconds"]))
         if "gflop_per_image" in res:
             gflop_per_image[m] = res["gflop_per_image"]
         if "max_rel_logit_deviation" in res:
             deviation[(m, name)] = max(deviation.get((m, name), 0.0), res["max_rel_logit_deviation"])
         print(f"  {m:8s} {name:36s} {res['ips']:8.2f} img/s", flush=True)
-    for op in blas_ops:
+    for op in [] if skip_blas else blas_ops:
         for name, fn in blas_configs[r % 3:] + blas_configs[:r % 3]:
             res = fn(op)
             blas[(op, name)].append(res["gflops"])
@@ -141,10 +159,10 @@ for r in range(rounds):
             print(f"  blas {op:7s} {name:22s} {res['gflops']:8.2f} GFLOP/s", flush=True)
 
 
-def summary(values):
+def summary(values, digits=3):
     med = statistics.median(values)
-    return {"median": round(med, 3), "min": round(min(values), 3), "max": round(max(values), 3),
-            "spread": round((max(values) - min(values)) / med, 3) if med else None, "runs": [round(v, 3) for v in values]}
+    return {"median": round(med, digits), "min": round(min(values), digits), "max": round(max(values), digits),
+            "spread": round((max(values) - min(values)) / med, 3) if med else None, "runs": [round(v, digits) for v in values]}
 
 
 peak = statistics.median(peaks)
@@ -157,6 +175,8 @@ for m in models:
         flops = gflop_per_image.get(m, 0) * (3 if phase == "train" else 1)
         entry = {"model": m, "config": name, "phase": phase, "precision": precision, "engine": engine, "ips": s,
                  "gflops": round(s["median"] * flops, 1), "of_peak": round(s["median"] * flops / peak, 3)}
+        if cpu_samples[(m, name)]:
+            entry["cpu_seconds_per_image"] = summary(cpu_samples[(m, name)], 5)
         if (m, name) in deviation:
             entry["max_rel_logit_deviation"] = deviation[(m, name)]
         results["configs"].append(entry)
@@ -167,9 +187,12 @@ for m in models:
     def ratio(a, b, label, kind, phase, precision):
         if med(a) is None or med(b) is None:
             return
-        results[kind].append({"model": m, "phase": phase, "precision": precision, "comparison": label, "insitu": a,
-                              "other": b, "insitu_ips": round(med(a), 3), "other_ips": round(med(b), 3),
-                              "ratio": round(med(a) / med(b), 3)})
+        entry = {"model": m, "phase": phase, "precision": precision, "comparison": label, "insitu": a, "other": b,
+                 "insitu_ips": round(med(a), 3), "other_ips": round(med(b), 3), "ratio": round(med(a) / med(b), 3)}
+        if cpu_samples[(m, a)] and cpu_samples[(m, b)]:
+            # the same comparison in CPU time per image (other / insitu: above 1, InSitu spends less)
+            entry["cpu_ratio"] = round(statistics.median(cpu_samples[(m, b)]) / statistics.median(cpu_samples[(m, a)]), 3)
+        results[kind].append(entry)
 
     ratio("insitu train fp32 nchw", "pytorch train fp32 nchw", "defaults", "out_of_the_box", "train", "fp32")
     ratio("insitu infer fp32 cl folded", "pytorch infer fp32 nchw", "defaults", "out_of_the_box", "infer", "fp32")
@@ -191,7 +214,7 @@ for m in models:
     if med("onnxruntime infer fp32"):
         ratio("onnxruntime infer fp32", "pytorch_tuned infer fp32 cl folded", "ONNX Runtime (InSitu export) vs PyTorch",
               "like_for_like", "infer", "fp32")
-for op in blas_ops:
+for op in [] if skip_blas else blas_ops:
     row = {"op": op}
     for name, _ in blas_configs:
         row[name] = summary(blas[(op, name)])
@@ -200,14 +223,16 @@ for op in blas_ops:
     results["blas"].append(row)
 
 print(f"\nmachine fp32 convolution peak: {peak:.1f} GFLOP/s (median of {len(peaks)})")
-print(f"\n{'model':9s} {'config':38s} {'img/s':>8s} {'min-max':>15s} {'GFLOP/s':>8s} {'of peak':>8s}")
+print(f"\n{'model':9s} {'config':38s} {'img/s':>8s} {'min-max':>15s} {'GFLOP/s':>8s} {'of peak':>8s} {'CPU ms/img':>10s}")
 for e in results["configs"]:
+    cpu = e.get("cpu_seconds_per_image", {}).get("median")
     print(f"{e['model']:9s} {e['config']:38s} {e['ips']['median']:8.2f} {e['ips']['min']:7.2f}-{e['ips']['max']:<7.2f}"
-          f" {e['gflops']:8.1f} {e['of_peak']:8.0%}")
+          f" {e['gflops']:8.1f} {e['of_peak']:8.0%} {1000 * cpu if cpu is not None else float('nan'):10.1f}")
 for kind in ("out_of_the_box", "like_for_like", "headline"):
     print(f"\n{kind.replace('_', ' ')}:")
     for e in results[kind]:
-        print(f"  {e['model']:9s} {e['phase']:6s} {e['precision']:5s} {e['insitu']:30s} / {e['other']:36s} {e['ratio']:6.2f}x")
+        cpu = f"   (CPU time {e['cpu_ratio']:.2f}x)" if "cpu_ratio" in e else ""
+        print(f"  {e['model']:9s} {e['phase']:6s} {e['precision']:5s} {e['insitu']:30s} / {e['other']:36s} {e['ratio']:6.2f}x{cpu}")
 print("\nBLAS (GFLOP/s, medians):")
 for row in results["blas"]:
     print(f"  {row['op']:7s} InSitu {row['insitu']['median']:7.2f}  InSitu on reference BLAS "
@@ -217,7 +242,8 @@ os.makedirs(os.path.join(root, "bench", "results"), exist_ok=True)
 model_name = [line.split(":", 1)[1].strip() for line in cpu_flags.splitlines() if line.startswith("model name")]
 meta = {"machine": (model_name[0] if model_name else platform.machine()), "bf16_capable": has_bf16, "cpu_count": os.cpu_count(), "threads": threads,
         "pytorch": __import__("torch").__version__, "rounds": rounds, "train_iters": train_iters,
-        "infer_iters": infer_iters, "batch": 16, "input": [1, 128, 320], "peak_gflops": round(peak, 1),
+        "infer_iters": infer_iters, "batch": {m: 32 if m == "demo" else 16 for m in models},
+        "input": {m: [1, 32, 80] if m == "demo" else [1, 128, 320] for m in models}, "peak_gflops": round(peak, 1),
         "peak_runs": [round(p, 1) for p in peaks], "blas": blas_name, "unavailable": {f"{m} {n}": e for (m, n), e in unavailable.items()},
         "seconds": round(time.time() - start, 1)}
 with open(os.path.join(root, "bench", "results", "engine.json"), "w") as f:

@@ -4,8 +4,9 @@ channels-last layout, bf16 autocast, and batch norm folded into the convolutions
 One JSON line on stdout, with the model's forward GFLOP per image (multiply-adds x 2 of every conv and linear).
 
     /usr/bin/python3 bench/torch_engine.py --model paper|resnet18 --phase train|infer
-        [--layout nchw|cl] [--precision fp32|bf16] [--fold 0|1] [--iters 3] [--warmup 1] [--threads N]"""
-import argparse, contextlib, json, os, sys, time
+        [--layout nchw|cl] [--precision fp32|bf16] [--fold 0|1] [--iters 3] [--warmup 1] [--threads N]
+        [--height 128] [--width 320] [--base 64]"""
+import argparse, contextlib, json, os, resource, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -24,14 +25,17 @@ p.add_argument("--batch", type=int, default=16)
 p.add_argument("--iters", type=int, default=3)
 p.add_argument("--warmup", type=int, default=1)
 p.add_argument("--channels", type=int, default=1)
+p.add_argument("--height", type=int, default=128)
+p.add_argument("--width", type=int, default=320)
+p.add_argument("--base", type=int, default=64)
 p.add_argument("--threads", type=int, default=os.cpu_count())
 a = p.parse_args()
 
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 make = {"paper": torch_resnet.paper, "resnet18": torch_resnet.cifar_resnet18}[a.model]
-net = make(a.channels, 14)
-x = torch.randn(a.batch, a.channels, 128, 320)
+net = make(a.channels, 14, a.height, a.width, a.base)
+x = torch.randn(a.batch, a.channels, a.height, a.width)
 y = torch.randint(0, 14, (a.batch,))
 
 
@@ -90,12 +94,22 @@ else:
         with torch.no_grad(), autocast():
             net(x)
 
+def cpu_and_faults():
+    """CPU seconds (user + system, all threads) and minor page faults of this process so far: on a shared machine the
+    CPU time a step costs is steadier than its wall time."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime, r.ru_minflt
+
+
 for _ in range(a.warmup):
     step()
+cpu0, faults0 = cpu_and_faults()
 t = time.perf_counter()
 for _ in range(a.iters):
     step()
 seconds = time.perf_counter() - t
+cpu1, faults1 = cpu_and_faults()
 print(json.dumps({"runtime": "pytorch", "model": a.model, "phase": a.phase, "layout": a.layout, "precision": a.precision,
                   "fold": a.fold, "ips": a.batch * a.iters / seconds, "threads": torch.get_num_threads(),
-                  "seconds": seconds, "gflop_per_image": gflop_per_image}))
+                  "seconds": seconds, "cpu_seconds": cpu1 - cpu0, "page_faults": faults1 - faults0,
+                  "gflop_per_image": gflop_per_image}))

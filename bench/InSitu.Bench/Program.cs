@@ -2,7 +2,7 @@
 //   InSitu.Bench --model paper|resnet18 [--batch 16] [--iters 3] [--warmup 1]
 //                --phase train|infer|infer_bf16|infer_onnx|infer_fused|infer_fused_bf16|infer_fused_int8
 //                [--precision fp32|bf16] [--fold 0|1] [--channels-last 0|1] [--conv default|winograd|direct|auto]
-//                [--describe 1]
+//                [--describe 1] [--height 128] [--width 320] [--base 64]
 // Defaults are InSitu's own paths (train: fp32 NCHW; infer: BN folded, channels-last); the options pin the
 // precision, folding and layout so bench/engine.py can compare with PyTorch given exactly the same ones.
 // infer_onnx exports the same network (batch norms folded) to ONNX and times it in ONNX Runtime instead of InSitu.
@@ -49,23 +49,31 @@ string precision = opts.GetValueOrDefault("precision", phase == "infer_bf16" ? "
 if (precision is not ("fp32" or "bf16")) throw new ArgumentException($"unknown precision '{precision}' (fp32, bf16)");
 
 TorchRuntime.ManualSeed(0);
+// --height, --width and --base change the input size and network width (e.g. the demo preset's 32x80, width 16)
+int height = int.Parse(opts.GetValueOrDefault("height", "128")), width = int.Parse(opts.GetValueOrDefault("width", "320"));
+int baseWidth = int.Parse(opts.GetValueOrDefault("base", "64"));
 var config = model switch
 {
-    "paper" => ResNetConfig.Paper(channels, 14),
-    "resnet18" => ResNetConfig.CifarResNet18(channels, 14),
+    "paper" => ResNetConfig.Paper(channels, 14, height, width, baseWidth),
+    "resnet18" => ResNetConfig.CifarResNet18(channels, 14, height, width, baseWidth),
     _ => throw new ArgumentException($"unknown model '{model}'"),
 };
 using var net = new ResNet(config);
 using var x0 = Factory.Randn(new long[] { batch, channels, config.Height, config.Width });
 using var y = Factory.RandInt(0, 14, new long[] { batch });
-double seconds;
-// warmup steps untimed (oneDNN builds its kernels on first use), then iters timed steps
+double seconds, cpuSeconds = 0;
+long pageFaults = 0;
+// warmup steps untimed (oneDNN builds its kernels on first use), then iters timed steps; beside the wall time, the
+// CPU time (user + system, all threads) and minor page faults of the timed steps, steadier on a shared machine
 double Time(Action step)
 {
     for (int i = 0; i < warmup; i++) step();
+    var (cpu0, faults0) = (Environment.CpuUsage.TotalTime, ProcessCounters.MinorPageFaults());
     var sw = Stopwatch.StartNew();
     for (int i = 0; i < iters; i++) step();
-    return sw.Elapsed.TotalSeconds;
+    double elapsed = sw.Elapsed.TotalSeconds;
+    (cpuSeconds, pageFaults) = ((Environment.CpuUsage.TotalTime - cpu0).TotalSeconds, ProcessCounters.MinorPageFaults() - faults0);
+    return elapsed;
 }
 double maxDeviation = 0;
 double LogitDeviation(float[] reference, float[] other)
@@ -87,16 +95,13 @@ else if (phase == "train")
     if (channelsLast) net.ToChannelsLast();
     using var x = channelsLast ? x0.Contiguous(MemoryFormat.ChannelsLast) : x0.Alias();
     using var opt = new SGD(net.Parameters(), 0.001, momentum: 0.9, weightDecay: 5e-4);
+    var trainingPrecision = precision == "bf16" ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32;
+    // the Trainer's own step (OptimizationStep): bf16 is its mixed precision (TrainingConfig.Precision), autocast
+    // around forward and loss as PyTorch's recipe has it, with fp32 weights, gradients and optimizer state
     void Step()
     {
         using var scope = TorchRuntime.NewDisposeScope();
-        opt.ZeroGrad();
-        Tensor loss;
-        // bf16: autocast's mixed precision (bf16 convolutions, fp32 weights, optimizer state and loss)
-        using (precision == "bf16" ? TorchRuntime.AutocastCpu(DType.BFloat16) : null)
-            loss = F.CrossEntropy(net.Forward(x), y);
-        loss.Backward();
-        opt.Step();
+        OptimizationStep.Run(opt, trainingPrecision, () => new StepOutput(F.CrossEntropy(net.Forward(x), y), batch));
     }
     seconds = Time(Step);
 }
@@ -167,5 +172,6 @@ var rate = phase == "train" ? "" : string.Create(CultureInfo.InvariantCulture, $
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{{\"runtime\": \"{runtime}\", \"model\": \"{model}\", \"phase\": \"{phase}\", \"ips\": {ips:F3}, " +
     $"\"threads\": {TorchRuntime.Threads}, " +
-    $"\"seconds\": {seconds:F3}, \"max_rel_logit_deviation\": {maxDeviation:E2}{rate}}}"));
+    $"\"seconds\": {seconds:F3}, \"cpu_seconds\": {cpuSeconds:F3}, \"page_faults\": {pageFaults}, " +
+    $"\"max_rel_logit_deviation\": {maxDeviation:E2}{rate}}}"));
 return 0;

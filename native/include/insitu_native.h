@@ -39,7 +39,11 @@ IST_API int ist_get_num_threads(int* n);
 IST_API int ist_manual_seed(uint64_t seed);
 IST_API int ist_set_deterministic(int enabled);
 IST_API int ist_cuda_device_count(int* n);
-IST_API int ist_set_autocast_cpu(int enabled, int dtype);
+/* CPU autocast regions (torch.autocast("cpu")): enter hands back the previous state, which exit restores; the
+   outermost exit clears the cache of lower-precision weight copies. Thread-local. */
+IST_API int ist_autocast_cpu_enter(int dtype, int* prev_enabled, int* prev_dtype);
+IST_API int ist_autocast_cpu_exit(int prev_enabled, int prev_dtype);
+IST_API int ist_autocast_cpu_state(int* enabled, int* dtype);
 
 /* tensors */
 IST_API void ist_tensor_free(ist_tensor t);

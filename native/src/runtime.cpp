@@ -100,11 +100,31 @@ IST_API int ist_cuda_device_count(int* n) {
   return ist::guard([&] { *n = at::detail::getCUDAHooks().getNumGPUs(); });
 }
 
-IST_API int ist_set_autocast_cpu(int enabled, int dtype) {
+// CPU autocast as torch.autocast("cpu") enters and leaves it: the previous state is handed back so that regions nest,
+// and the cache of lower-precision weight copies is cleared when the outermost region closes (every training step
+// casts its weights afresh, as they change between steps). The state is thread-local, as in PyTorch.
+IST_API int ist_autocast_cpu_enter(int dtype, int* prev_enabled, int* prev_dtype) {
   return ist::guard([&] {
-    at::autocast::set_cpu_enabled(enabled != 0);
+    *prev_enabled = at::autocast::is_cpu_enabled() ? 1 : 0;
+    *prev_dtype = static_cast<int>(at::autocast::get_autocast_cpu_dtype());
+    at::autocast::set_cpu_enabled(true);
     at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(dtype));
-    if (!enabled) at::autocast::clear_cache();
+    at::autocast::increment_nesting();
+  });
+}
+
+IST_API int ist_autocast_cpu_exit(int prev_enabled, int prev_dtype) {
+  return ist::guard([&] {
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_cpu_enabled(prev_enabled != 0);
+    at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(prev_dtype));
+  });
+}
+
+IST_API int ist_autocast_cpu_state(int* enabled, int* dtype) {
+  return ist::guard([&] {
+    *enabled = at::autocast::is_cpu_enabled() ? 1 : 0;
+    *dtype = static_cast<int>(at::autocast::get_autocast_cpu_dtype());
   });
 }
 

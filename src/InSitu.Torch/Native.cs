@@ -83,7 +83,9 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int ist_manual_seed(ulong seed);
     [LibraryImport(Lib)] internal static partial int ist_set_deterministic(int enabled);
     [LibraryImport(Lib)] internal static partial int ist_cuda_device_count(out int n);
-    [LibraryImport(Lib)] internal static partial int ist_set_autocast_cpu(int enabled, int dtype);
+    [LibraryImport(Lib)] internal static partial int ist_autocast_cpu_enter(int dtype, out int prevEnabled, out int prevDtype);
+    [LibraryImport(Lib)] internal static partial int ist_autocast_cpu_exit(int prevEnabled, int prevDtype);
+    [LibraryImport(Lib)] internal static partial int ist_autocast_cpu_state(out int enabled, out int dtype);
 
     [LibraryImport(Lib)] internal static partial void ist_tensor_free(IntPtr t);
     [LibraryImport(Lib)] internal static partial int ist_tensor_from_data(void* data, long* shape, int ndim, int dtype, out IntPtr result);

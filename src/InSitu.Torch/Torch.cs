@@ -89,14 +89,30 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>CPU autocast: matmul-heavy ops run in dtype (bfloat16) while the rest stays float32.</summary>
+    /// <summary>
+    /// CPU autocast, as torch.autocast("cpu", dtype): inside the region convolutions, linear layers and matrix products run
+    /// in <paramref name="dtype"/> (bfloat16) on lower-precision copies of their fp32 weights, losses (cross-entropy, MSE,
+    /// BCE) in float32, everything else (batch norm, pooling, activations) in the type of its input (libtorch's policy, so the same as PyTorch's); parameters,
+    /// their gradients and optimizer state stay float32. Regions nest: disposing restores the state found on entry.
+    /// The state belongs to the calling thread. Dispose on the thread that entered.
+    /// </summary>
     public static IDisposable AutocastCpu(DType dtype = DType.BFloat16)
     {
-        Native.Check(Native.ist_set_autocast_cpu(1, (int)dtype));
-        return new AutocastGuard();
+        Native.Check(Native.ist_autocast_cpu_enter((int)dtype, out var enabled, out var previous));
+        return new AutocastGuard(enabled, previous);
     }
 
-    private sealed class AutocastGuard : IDisposable
+    /// <summary>Whether this thread is inside a CPU autocast region, and its lower-precision type.</summary>
+    public static (bool enabled, DType dtype) AutocastCpuState
+    {
+        get
+        {
+            Native.Check(Native.ist_autocast_cpu_state(out var enabled, out var dtype));
+            return (enabled != 0, (DType)dtype);
+        }
+    }
+
+    private sealed class AutocastGuard(int previousEnabled, int previousDtype) : IDisposable
     {
         private bool _done;
 
@@ -104,7 +120,7 @@ public static class TorchRuntime
         {
             if (_done) return;
             _done = true;
-            Native.Check(Native.ist_set_autocast_cpu(0, (int)DType.BFloat16));
+            Native.Check(Native.ist_autocast_cpu_exit(previousEnabled, previousDtype));
         }
     }
 

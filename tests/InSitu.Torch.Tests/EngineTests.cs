@@ -108,6 +108,24 @@ public class EngineTests
     }
 
     [Fact]
+    public void AutocastRegionsNestAndRestoreTheStateTheyFound()
+    {
+        using var scope = TorchRuntime.NewDisposeScope();
+        using var conv = new Conv2d(1, 2, 3);
+        var input = Factory.Randn(new long[] { 1, 1, 5, 5 });
+        Assert.False(TorchRuntime.AutocastCpuState.enabled);
+        using (TorchRuntime.AutocastCpu(DType.BFloat16))
+        {
+            using (TorchRuntime.AutocastCpu(DType.BFloat16)) Assert.Equal(DType.BFloat16, conv.Forward(input).DType);
+            // leaving the inner region must not switch off the outer one (a loss inside a forward region, say)
+            Assert.Equal((true, DType.BFloat16), TorchRuntime.AutocastCpuState);
+            Assert.Equal(DType.BFloat16, conv.Forward(input).DType);
+        }
+        Assert.False(TorchRuntime.AutocastCpuState.enabled);
+        Assert.Equal(DType.Float32, conv.Forward(input).DType);
+    }
+
+    [Fact]
     public void ReLU6ClipsAtZeroAndSix()
     {
         using var scope = TorchRuntime.NewDisposeScope();

@@ -82,10 +82,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         {
             using var data = b;
             using var scope = TorchRuntime.NewDisposeScope();
-            context.Optimizer.ZeroGrad();
-            var step = _task.Step(data);
-            step.Loss.Backward();
-            context.Optimizer.Step();
+            var step = OptimizationStep.Run(context.Optimizer, _config.Precision, () => _task.Step(data));
             lossSum += step.Loss.Item() * step.Items;
             correct += step.Correct;
             seen += step.Items;

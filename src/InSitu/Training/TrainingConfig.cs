@@ -36,6 +36,11 @@ public sealed record TrainingConfig
     /// <summary>How many times a diverged epoch (non-finite loss) may be undone, each time halving the rate (0: never).</summary>
     public int MaxBacktracks { get; init; } = 2;
     public int Seed { get; init; } = 1;
+    /// <summary>
+    /// fp32, or bf16 mixed precision (<see cref="TrainingPrecision.Bf16"/>). Off by default: with libtorch 1.13 it
+    /// costs less CPU time than fp32 at the paper's scale but several times more at the demo's (README, Benchmark).
+    /// </summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
 
     public Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => Optimizer switch
     {

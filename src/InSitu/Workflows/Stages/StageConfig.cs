@@ -102,6 +102,14 @@ public sealed record StageConfig
         _ => throw new InvalidOperationException($"unknown network {Model}"),
     };
 
+    /// <summary>This config with every training phase (coarse, fine, feature) in <paramref name="precision"/>.</summary>
+    public StageConfig WithTrainingPrecision(TrainingPrecision precision) => this with
+    {
+        Coarse = Coarse with { Precision = precision },
+        Fine = Fine with { Precision = precision },
+        Feature = Feature with { Precision = precision },
+    };
+
     public void Validate()
     {
         if (BaseWidth < 1) throw new ArgumentException($"base_width must be at least 1 (got {BaseWidth})");

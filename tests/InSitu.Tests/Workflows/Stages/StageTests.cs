@@ -158,6 +158,24 @@ public class StageMethodTests : TempFolderTest
     }
 
     [Fact]
+    public void TrainPrecisionFromTheCommandLineReachesEveryPhase()
+    {
+        Simulated(perStage: 6, factor: 1);
+        File.WriteAllText(Path.Combine(dir, "tiny.json"), "{\"base_width\": 2, \"fine\": {\"epochs\": 1, \"milestones\": [1]}}");
+        var run = Path.Combine(dir, "bf16");
+        var (code, _, _) = CliRunner.Run("stage", "train", Path.Combine(dir, "data", "manifest.csv"), "--method", "plain", "--preset",
+            "demo", "--config", Path.Combine(dir, "tiny.json"), "--train-precision", "bf16", "--out", run);
+        Assert.Equal(0, code);
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement.GetProperty("config");
+        foreach (var phase in new[] { "coarse", "fine", "feature" })
+            Assert.Equal("bf16", config.GetProperty(phase).GetProperty("precision").GetString());
+        Assert.Equal("fp32", StageConfig.Demo.Fine.Precision.ToString().ToLowerInvariant());
+        var bad = CliRunner.Fails(1, CliRunner.Run("stage", "train", Path.Combine(dir, "data", "manifest.csv"), "--train-precision",
+            "fp16", "--out", run));
+        Assert.Contains("fp16", bad);
+    }
+
+    [Fact]
     [Trait("Category", "Slow")]
     public void TrainEvaluatePredictFromTheCommandLine()
     {
