@@ -20,7 +20,8 @@ public static class FocalLoss
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(targets);
-        if (!(gamma >= 0) || double.IsInfinity(gamma)) throw new ArgumentException($"focal gamma must be finite and at least 0 (got {gamma})");
+        if (!(gamma >= 0) || double.IsInfinity(gamma))
+            throw new ArgumentException($"focal gamma must be finite and at least 0 (got {gamma})");
         if (alpha is { } a && a is not (>= 0 and <= 1)) throw new ArgumentException($"focal alpha must be in [0, 1] (got {a})");
         if (!logits.Shape.SequenceEqual(targets.Shape))
             throw new TorchException($"focal loss: logits {Tensor.FormatShape(logits.Shape)} and targets " +

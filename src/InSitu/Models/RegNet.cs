@@ -108,11 +108,12 @@ public sealed class RegNet : Module<Tensor, Tensor>, IHasFeatureLayer
 {
     private readonly Sequential _stem;
     private readonly NamedSequence _trunk;
-    private readonly Linear _fc;
+    private readonly Linear? _fc;
 
+    /// <param name="classes">Outputs of the fully connected head; 0 leaves the head out (the forward pass returns the features).</param>
     public RegNet(RegNetDesign design, int inChannels = 3, int classes = 1000)
     {
-        if (inChannels < 1 || classes < 1) throw new ArgumentException("RegNet needs at least one input channel and one class");
+        if (inChannels < 1 || classes < 0) throw new ArgumentException("RegNet needs an input channel and classes >= 0");
         Design = design;
         InChannels = inChannels;
         Stages = design.Stages();
@@ -134,7 +135,7 @@ public sealed class RegNet : Module<Tensor, Tensor>, IHasFeatureLayer
         }
         FeatureWidth = width;
         RegisterModule("avgpool", new AdaptiveAvgPool2d(1, 1));
-        _fc = RegisterModule("fc", new Linear(width, classes));
+        if (classes > 0) _fc = RegisterModule("fc", new Linear(width, classes));
         Initialise();
     }
 
@@ -145,7 +146,8 @@ public sealed class RegNet : Module<Tensor, Tensor>, IHasFeatureLayer
     /// <summary>Width of the pooled features (368 for RegNetY-200MF).</summary>
     public int FeatureWidth { get; }
 
-    public Linear Head => _fc;
+    /// <summary>The fully connected head; null for a headless network.</summary>
+    public Linear? Head => _fc;
 
     /// <summary>The last stage: its output is the activation map Grad-CAM weighs.</summary>
     public Module<Tensor, Tensor> FeatureLayer => _trunk.Modules[^1];
@@ -169,6 +171,7 @@ public sealed class RegNet : Module<Tensor, Tensor>, IHasFeatureLayer
 
     protected override Tensor ForwardCore(Tensor x)
     {
+        if (_fc is null) return Features(x);
         using var scope = TorchRuntime.NewDisposeScope();
         return scope.MoveToOuter(_fc.Forward(Features(x)));
     }
@@ -184,6 +187,7 @@ public sealed class RegNet : Module<Tensor, Tensor>, IHasFeatureLayer
                 if (conv.Bias is { } b) Init.Constant_(b, 0);
             }
         }
+        if (_fc is null) return;
         Init.Normal_(_fc.Weight, 0, 0.01);
         if (_fc.Bias is { } bias) Init.Constant_(bias, 0);
     }
