@@ -16,7 +16,7 @@ public static class BagsCommands
     };
     private static readonly Option<string> PresetOption = new("--preset")
     {
-        Description = "Base settings: paper (112x336, the paper's epochs) or demo (48x144, 8 CNN epochs: minutes on 2 cores)",
+        Description = "Base settings: paper (112x336, the paper's epochs) or demo (40x120, 6 CNN epochs: minutes on 2 cores)",
         DefaultValueFactory = _ => "paper"
     };
     private static readonly Option<string?> TermsOption = new("--terms")
