@@ -14,7 +14,8 @@ public class BarChartTests
         XNamespace ns = "http://www.w3.org/2000/svg";
         var bars = doc.Descendants(ns + "rect").Where(r => r.Element(ns + "title") is not null).ToList();
         Assert.Equal(3, bars.Count); // NaN draws nothing
-        var widths = bars.Select(b => double.Parse(b.Attribute("width")!.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var widths = bars.Select(b => double.Parse(b.Attribute("width")!.Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
         Assert.Equal(2 * widths[1], widths[0], 6); // 0.5 is twice 0.25
         Assert.Equal(4 * widths[1], widths[2], 6);
         Assert.Contains(doc.Descendants(ns + "text"), t => t.Value == "b <c>");

@@ -15,7 +15,8 @@ public class BagLossTests
         return loss.Compute(Tensor.FromArray(logits, 1, 2), Tensor.FromArray(targets, 1, 2), Tensor.FromArray(masks, 1, 2), epoch).Item();
     }
 
-    private static double Bce(double x, double y) => -(y * Math.Log(1 / (1 + Math.Exp(-x))) + (1 - y) * Math.Log(1 - 1 / (1 + Math.Exp(-x))));
+    private static double Bce(double x, double y) =>
+        -(y * Math.Log(1 / (1 + Math.Exp(-x))) + (1 - y) * Math.Log(1 - 1 / (1 + Math.Exp(-x))));
 
     [Fact]
     public void EquationFourWeightsAnAttributesWholeLossAndMasksRemoveIt()
