@@ -43,7 +43,8 @@ public class BagCommandTests : TempFolderTest
         Assert.Contains("cnn_mean: test bags 2", stdout);
         Assert.Contains("1 unreadable image(s) skipped", stderr);
         Assert.Contains("img1.png", File.ReadAllText(Path.Combine(run, "failures.csv")));
-        foreach (var f in new[] { "model.json", "cnn.pt", "lstm.pt", "evaluation.json", "bags.csv", "config.json" })
+        foreach (var f in new[] { "model.json", "cnn.pt", "lstm.pt", "evaluation.json", "bags.csv", "config.json", "report.html",
+            "f1_per_attribute.svg" })
             Assert.True(File.Exists(Path.Combine(run, f)), f);
         var info = BagModelInfo.Load(run);
         info.cnn.Dispose();
