@@ -224,25 +224,6 @@ public static class BagsCommands
     }
 
     /// <summary>Runs <paramref name="work"/> under a progress display fed by its training progress.</summary>
-    internal static void WithProgress(Action<BagProgress> work) =>
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(),
-                new SpinnerColumn())
-            .Start(ctx =>
-            {
-                ProgressTask? task = null;
-                string current = "";
-                work((phase, p) =>
-                {
-                    if (phase != current || task is null)
-                    {
-                        task?.StopTask();
-                        task = ctx.AddTask(phase, maxValue: p.Epochs * p.Batches);
-                        current = phase;
-                    }
-                    task.Value = (p.Epoch - 1) * p.Batches + p.Batch;
-                    task.Description = $"{phase} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} {p.ItemsPerSecond:F0}/s";
-                });
-                task?.StopTask();
-            });
+    private static void WithProgress(Action<BagProgress> work) =>
+        TrainingProgressDisplay.Run(report => work((phase, p) => report(phase, p)));
 }
