@@ -73,6 +73,12 @@ public sealed record BagConfig
     public TrainingConfig Cnn { get; init; } = PaperCnn;
     public TrainingConfig Lstm { get; init; } = PaperLstm;
 
+    /// <summary>
+    /// The bag model's training features: 0 extracts them once from the unaugmented training images (the paper's code);
+    /// k &gt; 0 extracts k augmented views of every training image and epoch e trains on view e mod k, so the bag model
+    /// also sees features as noisy as those of images the CNN has not fitted.
+    /// </summary>
+    public int LstmFeatureViews { get; init; }
     public int LstmHidden { get; init; } = 1024;
     public int LstmLayers { get; init; } = 2;
     public double Dropout { get; init; } = 0.5;
@@ -197,6 +203,7 @@ public sealed record BagConfig
         Require(Attributes >= 1, $"attributes must be at least 1 (got {Attributes})");
         Require(ResNetWidth >= 1, "res_net_width must be at least 1");
         Require(LstmHidden >= 1 && LstmLayers >= 1, "lstm_hidden and lstm_layers must be at least 1");
+        Require(LstmFeatureViews >= 0, $"lstm_feature_views cannot be negative (got {LstmFeatureViews})");
         Require(Dropout is >= 0 and < 1, $"dropout must be in [0, 1) (got {Dropout})");
         Require(GammaShare is > 0 and <= 1 && GammaStart >= 0 && GammaEnd >= 0, "gamma_share must be in (0, 1], gammas non-negative");
         Require(TemperingStartShare >= 0 && TemperingStopShare >= TemperingStartShare && TemperingHalfPeriodShare > 0,

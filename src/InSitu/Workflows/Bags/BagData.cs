@@ -75,12 +75,18 @@ public sealed class BagData
             targets: row => _targets[row.Bag!]);
     }
 
-    /// <summary>Bags in order, unaugmented: for features, validation and testing.</summary>
-    public BagBatchSource Bags(IReadOnlyList<int> bags, BagConfig config, DecodedImageCache cache, int batchSize = 8)
+    /// <summary>
+    /// Bags in order, unaugmented (for features, validation and testing), or augmented as in training, drawn from the
+    /// stream of <paramref name="view"/> (another view, other draws).
+    /// </summary>
+    public BagBatchSource Bags(IReadOnlyList<int> bags, BagConfig config, DecodedImageCache cache, int batchSize = 8, int? view = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var rows = bags.SelectMany(b => Set.Bags[b].Rows).ToList();
-        return new BagBatchSource(Set.Manifest, config.Loader(batchSize, augment: false, Seed), rows: rows, cache: cache);
+        var options = view is { } v
+            ? config.Loader(batchSize, augment: true, Seed * 1000 + 100 + v) with { Shuffle = false }
+            : config.Loader(batchSize, augment: false, Seed);
+        return new BagBatchSource(Set.Manifest, options, rows: rows, cache: cache);
     }
 
     /// <summary>Whether any of the bags has two images (a warm-up pair).</summary>

@@ -86,7 +86,7 @@ public sealed class BagTraining
         {
             TorchRuntime.ManualSeed((ulong)(Seed * 7 + 2));
             using var lstm = new BagSequenceModel(cnn.FeatureWidth, _config.LstmHidden, _config.LstmLayers, T, _config.Dropout);
-            curves[BiLstm] = TrainBagModel(lstm, images, cnn.FeatureWidth);
+            curves[BiLstm] = TrainBagModel(lstm, cnn, images);
             AtomicFile.Write(run.File("lstm.pt"), lstm.Save);
             var probabilities = BagInference.Sequences(lstm, Features(images, Enumerable.Range(0, _data.Set.Bags.Count)));
             bagModel = Evaluate(BiLstm, b => probabilities[b.Id]);
@@ -187,14 +187,16 @@ public sealed class BagTraining
     private List<(string Id, float[] Features)> Features(Dictionary<string, ImageOutputs> images, IEnumerable<int> bags) =>
         bags.Select(i => (_data.Bag(i).Id, images[_data.Bag(i).Id].Features)).ToList();
 
-    private List<EpochMetrics> TrainBagModel(BagSequenceModel lstm, Dictionary<string, ImageOutputs> images, int width)
+    private List<EpochMetrics> TrainBagModel(BagSequenceModel lstm, ImageAttributeNetwork cnn, Dictionary<string, ImageOutputs> images)
     {
         var settings = _config.Phase(_config.Lstm, Seed);
+        var views = Enumerable.Range(0, _config.LstmFeatureViews)
+            .Select(v => BagInference.Images(cnn, _data.Bags(_data.Train, _config, _cache, view: v))).ToList();
         var training = _data.Train.Select(i => _data.Bag(i))
-            .Select(b => new FeatureBag(b.Id, images[b.Id].Features, _data.Target(b.Id), _data.Attributes.Mask(b.Range,
-                _config.Components.StageMasks)))
+            .Select(b => new FeatureBag(b.Id, views.Count == 0 ? new[] { images[b.Id].Features } : views.Select(v => v[b.Id].Features).ToList(),
+                _data.Target(b.Id), _data.Attributes.Mask(b.Range, _config.Components.StageMasks)))
             .ToList();
-        var source = new EpochClock<FeatureBagBatch>(new FeatureBagSource(training, width, settings.BatchSize, Seed, shuffle: true));
+        var source = new EpochClock<FeatureBagBatch>(new FeatureBagSource(training, cnn.FeatureWidth, settings.BatchSize, Seed, shuffle: true));
         var loss = new BagLoss(_config, AttributeBalance.NegativeOverPositive(training.Select(b => b.Target).ToList()),
             _config.Gamma(_config.Lstm), tempering: null);
         var validation = Features(images, _data.Val);

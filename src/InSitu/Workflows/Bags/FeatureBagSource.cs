@@ -20,8 +20,11 @@ public sealed class FeatureBagBatch(PackedBags bags, Tensor targets, Tensor mask
     }
 }
 
-/// <summary>One bag's CNN features (n x D, row-major), target and mask: an item of the bag model's training set.</summary>
-public sealed record FeatureBag(string Id, float[] Features, float[] Target, float[] Mask);
+/// <summary>
+/// One bag's CNN features (n x D, row-major) in one or more views (epoch e shows view e mod the count), target and mask: an
+/// item of the bag model's training set.
+/// </summary>
+public sealed record FeatureBag(string Id, IReadOnlyList<float[]> Views, float[] Target, float[] Mask);
 
 /// <summary>
 /// The bag model's training set, held in memory (a bag's features are small next to its images): B bags per batch, in an
@@ -54,7 +57,7 @@ public sealed class FeatureBagSource : IBatchSource<FeatureBagBatch>
         {
             cancel.ThrowIfCancellationRequested();
             var picked = order.Skip(start).Take(_batchSize).Select(i => _bags[i]).ToList();
-            var features = picked.Select((b, i) => _shuffle ? Reordered(b, epoch, order[start + i]) : b.Features).ToList();
+            var features = picked.Select((b, i) => View(b, epoch, order[start + i])).ToList();
             int t = picked[0].Target.Length;
             yield return new FeatureBagBatch(PackedBags.Of(features, _width),
                 Tensor.FromArray(picked.SelectMany(b => b.Target).ToArray(), picked.Count, t),
@@ -62,14 +65,20 @@ public sealed class FeatureBagSource : IBatchSource<FeatureBagBatch>
         }
     }
 
-    private float[] Reordered(FeatureBag bag, int epoch, int index)
+    private float[] View(FeatureBag bag, int epoch, int index)
     {
-        int n = bag.Features.Length / _width;
-        if (n < 2) return bag.Features;
+        var features = bag.Views[epoch % bag.Views.Count];
+        return _shuffle ? Reordered(features, epoch, index) : features;
+    }
+
+    private float[] Reordered(float[] features, int epoch, int index)
+    {
+        int n = features.Length / _width;
+        if (n < 2) return features;
         var rows = Enumerable.Range(0, n).ToArray();
         EpochRandom.Shuffle(rows, new SeededRandom(EpochRandom.Key(_seed, epoch, index, EpochRandom.Purpose.BagInstances)));
-        var result = new float[bag.Features.Length];
-        for (int i = 0; i < n; i++) Array.Copy(bag.Features, rows[i] * _width, result, i * _width, _width);
+        var result = new float[features.Length];
+        for (int i = 0; i < n; i++) Array.Copy(features, rows[i] * _width, result, i * _width, _width);
         return result;
     }
 }
