@@ -46,6 +46,7 @@ fixtures: setup
 	dpkg-query -W -f='$${Status}' python3-torchvision 2>/dev/null | grep -q "install ok installed" || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torchvision)
 	/usr/bin/python3 tests/fixtures/make_torchvision_fixtures.py
+	/usr/bin/python3 tests/fixtures/make_bags_fixtures.py
 
 # TF.js's own outputs for the MobileNetV2 known-answer test: needs node, npm and the network (npm registry, apt).
 fixtures-mobilenet:

@@ -4,19 +4,24 @@
 # component off at a time, CNN-only mean) over SEEDS seeds, and copies ablation.json/.md into bench/results/ with the
 # settings and the process's CPU and wall time.
 #   bash bench/bags_ablation.sh [IMAGES=2000] [SEEDS=3] [PRESET=demo] [CONFIG.json]    (after `make setup`)
+# BAGS_RESUME=1 continues an interrupted run (runs/bench-bags-IMAGES/ is kept between runs); INSITU=CMD runs another
+# build of the command line (e.g. a copy, so that rebuilding the checkout cannot disturb a long run).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 images="${1:-2000}"; seeds="${2:-3}"; preset="${3:-demo}"; config="${4:-}"
+insitu="${INSITU:-$root/insitu}"
 out="$root/runs/bench-bags-$images"
-"$root/insitu" synth --out "$out/data" --preset bdgp-tiny --images "$images" --seed 1 >/dev/null
+[[ -f "$out/data/manifest.csv" && "${BAGS_RESUME:-0}" == 1 ]] ||
+  $insitu synth --out "$out/data" --preset bdgp-tiny --images "$images" --seed 1 >/dev/null
 args=(bags ablate "$out/data/manifest.csv" --preset "$preset" --seeds "$seeds" --out "$out")
 [[ -n "$config" ]] && args+=(--config "$(realpath "$config")")
-/usr/bin/python3 - "$out" "$root/bench/results" "$images" "$seeds" "$preset" "${config:-}" "$root/insitu" "${args[@]}" <<'PY'
+[[ "${BAGS_RESUME:-0}" == 1 ]] && args+=(--resume)
+/usr/bin/python3 - "$out" "$root/bench/results" "$images" "$seeds" "$preset" "${config:-}" "$insitu" "${args[@]}" <<'PY'
 import json, os, resource, shutil, subprocess, sys, time
 out, results, images, seeds, preset, config, command = sys.argv[1:8]
 start = time.time()
 with open(os.path.join(out, "ablate.log"), "w") as log:
-    subprocess.run([command] + sys.argv[8:], stdout=log, stderr=subprocess.STDOUT, check=True)
+    subprocess.run(command.split() + sys.argv[8:], stdout=log, stderr=subprocess.STDOUT, check=True)
 wall = time.time() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 user, system = usage.ru_utime, usage.ru_stime

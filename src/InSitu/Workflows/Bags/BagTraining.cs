@@ -192,11 +192,14 @@ public sealed class BagTraining
         var settings = _config.Phase(_config.Lstm, Seed);
         var views = Enumerable.Range(0, _config.LstmFeatureViews)
             .Select(v => BagInference.Images(cnn, _data.Bags(_data.Train, _config, _cache, view: v))).ToList();
+        IReadOnlyList<float[]> ViewsOf(string id) =>
+            views.Count == 0 ? new[] { images[id].Features } : views.Select(v => v[id].Features).ToList();
+        bool masks = _config.Components.StageMasks;
         var training = _data.Train.Select(i => _data.Bag(i))
-            .Select(b => new FeatureBag(b.Id, views.Count == 0 ? new[] { images[b.Id].Features } : views.Select(v => v[b.Id].Features).ToList(),
-                _data.Target(b.Id), _data.Attributes.Mask(b.Range, _config.Components.StageMasks)))
+            .Select(b => new FeatureBag(b.Id, ViewsOf(b.Id), _data.Target(b.Id), _data.Attributes.Mask(b.Range, masks)))
             .ToList();
-        var source = new EpochClock<FeatureBagBatch>(new FeatureBagSource(training, cnn.FeatureWidth, settings.BatchSize, Seed, shuffle: true));
+        var source = new EpochClock<FeatureBagBatch>(
+            new FeatureBagSource(training, cnn.FeatureWidth, settings.BatchSize, Seed, shuffle: true));
         var loss = new BagLoss(_config, AttributeBalance.NegativeOverPositive(training.Select(b => b.Target).ToList()),
             _config.Gamma(_config.Lstm), tempering: null);
         var validation = Features(images, _data.Val);

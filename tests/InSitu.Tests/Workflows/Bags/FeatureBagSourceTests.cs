@@ -32,6 +32,7 @@ public class FeatureBagSourceTests
         foreach (var batch in e0)
             for (int i = 0; i < batch.Length; i += 2) Assert.Equal(batch[i] + 1, batch[i + 1]);
         var unshuffled = Epoch(new FeatureBagSource(bags, 2, 3, 5, shuffle: false), 0).Single();
-        Assert.Equal(Enumerable.Range(0, 6).Concat(Enumerable.Range(0, 2)).Concat(Enumerable.Range(0, 8)).Select(v => (float)v), unshuffled);
+        var inOrder = Enumerable.Range(0, 6).Concat(Enumerable.Range(0, 2)).Concat(Enumerable.Range(0, 8)).Select(v => (float)v);
+        Assert.Equal(inOrder, unshuffled);
     }
 }
