@@ -55,7 +55,7 @@ public sealed record BagConfig
 {
     public BagBackbone Backbone { get; init; } = BagBackbone.RegNetY200MF;
     /// <summary>ResNet backbone: the width of its first stage.</summary>
-    public int ResNetWidth { get; init; } = 64;
+    public int ResnetWidth { get; init; } = 64;
     /// <summary>MobileNetV2 backbone: start from the stored nsfwjs weights (`insitu weights get mobilenet_v2`).</summary>
     public bool Pretrained { get; init; } = true;
     public int Height { get; init; } = 112;
@@ -201,7 +201,7 @@ public sealed record BagConfig
         Require(Std > 0 && float.IsFinite(Mean), "std must be positive and mean finite");
         Require(CropPadding >= 0 && MaxRotationDegrees is >= 0 and <= 180, "crop_padding and max_rotation_degrees must be non-negative");
         Require(Attributes >= 1, $"attributes must be at least 1 (got {Attributes})");
-        Require(ResNetWidth >= 1, "res_net_width must be at least 1");
+        Require(ResnetWidth >= 1, "resnet_width must be at least 1");
         Require(LstmHidden >= 1 && LstmLayers >= 1, "lstm_hidden and lstm_layers must be at least 1");
         Require(LstmFeatureViews >= 0, $"lstm_feature_views cannot be negative (got {LstmFeatureViews})");
         Require(Dropout is >= 0 and < 1, $"dropout must be in [0, 1) (got {Dropout})");

@@ -28,7 +28,7 @@ public sealed class ImageAttributeNetwork : Module<Tensor, Tensor>
                 (_backbone, _featureMap, FeatureWidth) = (regnet, regnet.FeatureMap, regnet.FeatureWidth);
                 break;
             case BagBackbone.ResNet:
-                var resnet = new ResNet(ResNetConfig.Paper(1, 1, config.Height, config.Width, config.ResNetWidth));
+                var resnet = new ResNet(ResNetConfig.Paper(1, 1, config.Height, config.Width, config.ResnetWidth));
                 (_backbone, _featureMap, FeatureWidth) = (resnet, resnet.FeatureMap, resnet.Config.StageWidths[^1]);
                 break;
             case BagBackbone.MobileNetV2:

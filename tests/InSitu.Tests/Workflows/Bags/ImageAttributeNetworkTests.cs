@@ -14,7 +14,7 @@ public class ImageAttributeNetworkTests : TempFolderTest
     [MemberData(nameof(Backbones))]
     public void GreyImagesGiveFeaturesAndOneLogitPerAttribute(BagBackbone backbone, int width)
     {
-        var config = BagConfig.Demo with { Backbone = backbone, ResNetWidth = 16, Pretrained = false };
+        var config = BagConfig.Demo with { Backbone = backbone, ResnetWidth = 16, Pretrained = false };
         using var net = new ImageAttributeNetwork(config, attributes: 5);
         net.Eval();
         using var scope = TorchRuntime.NewDisposeScope();
