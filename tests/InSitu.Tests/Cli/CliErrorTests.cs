@@ -85,10 +85,10 @@ public class CliErrorTests : TempFolderTest
     [Fact]
     public void AnUnknownCommandIsAnErrorEvenWithHelp()
     {
-        const string unknown = "error: unknown command 'terms' for 'insitu' " +
-            "(commands: demo, data, synth, stage, explain, gem, model, weights, serve)";
-        Assert.Equal(unknown, CliRunner.Fails(1, CliRunner.Run("terms", "extract", "--help")));
-        Assert.Equal(unknown, CliRunner.Fails(1, CliRunner.Run("terms", "extract")));
+        const string unknown = "error: unknown command 'annotate' for 'insitu' " +
+            "(commands: demo, data, synth, stage, bags, explain, gem, model, weights, serve)";
+        Assert.Equal(unknown, CliRunner.Fails(1, CliRunner.Run("annotate", "extract", "--help")));
+        Assert.Equal(unknown, CliRunner.Fails(1, CliRunner.Run("annotate", "extract")));
         Assert.Equal("error: unknown command 'extract' for 'insitu stage' (commands: compare, train, evaluate, predict)",
             CliRunner.Fails(1, CliRunner.Run("stage", "extract", "--help")));
     }
