@@ -55,8 +55,8 @@ public sealed class GramLogisticRegression : IDisposable
         var k = gram.Cast(DType.Float64);
         var t = targets.Cast(DType.Float64);
         var s = mask.Cast(DType.Float64);
-        var counts = s.Sum(0);
-        var positives = s.Mul(t).Sum(0);
+        var counts = s.Sum([0]);
+        var positives = s.Mul(t).Sum([0]);
         var countValues = counts.ToDoubleArray();
         var positiveValues = positives.ToDoubleArray();
         for (int j = 0; j < m; j++)
@@ -89,7 +89,7 @@ public sealed class GramLogisticRegression : IDisposable
                 var yb = x.B.Add(x.B.Sub(previous.B).Mul(beta));
                 var r = yu.Add(yb).Sigmoid().Sub(t).Mul(weights);
                 var ga = r.Add(ya.Mul(lambda));
-                var gb = r.Sum(0);
+                var gb = r.Sum([0]);
                 var kg = k.MatMul(ga);
                 var next = new Iterate(ya.Sub(ga.Mul(step)), yu.Sub(kg.Mul(step)), yb.Sub(gb.Mul(step)));
                 if (iteration % 100 == 0)
@@ -100,8 +100,8 @@ public sealed class GramLogisticRegression : IDisposable
                     next = next with { U = fresh };
                 }
                 // restart the momentum of a model whose step went against its gradient (O'Donoghue and Candes)
-                var restart = kg.Mul(next.Alpha.Sub(x.Alpha)).Sum(0).Add(gb.Mul(next.B.Sub(x.B))).Gt(0);
-                worst = kg.Mul(ga).Sum(0).Add(gb.Square()).ClampMin(0).Sqrt().Max().Item();
+                var restart = kg.Mul(next.Alpha.Sub(x.Alpha)).Sum([0]).Add(gb.Mul(next.B.Sub(x.B))).Gt(0);
+                worst = kg.Mul(ga).Sum([0]).Add(gb.Square()).ClampMin(0).Sqrt().Max().Item();
                 var tNew = Tensor.Where(restart, Factory.OnesLike(tNext), tNext).DetachFromScope();
                 tk.Dispose();
                 tk = tNew;
@@ -146,14 +146,14 @@ public sealed class GramLogisticRegression : IDisposable
     /// </summary>
     private static Tensor LargestEigenvalue(Tensor k, Tensor mask, int iterations = 30)
     {
-        var v = mask.Div(mask.Square().Sum(0).Sqrt());
+        var v = mask.Div(mask.Square().Sum([0]).Sqrt());
         var value = Factory.Zeros(new[] { mask.Size(1) }, DType.Float64);
         for (int i = 0; i < iterations; i++)
         {
             using var scope = TorchRuntime.NewDisposeScope();
             var kv = k.MatMul(v).Add(v.Sum(0, keepDim: true)).Mul(mask);
-            var next = kv.Div(kv.Square().Sum(0).Sqrt().ClampMin(1e-300));
-            value = v.Mul(kv).Sum(0).MoveToOuterScope();
+            var next = kv.Div(kv.Square().Sum([0]).Sqrt().ClampMin(1e-300));
+            value = v.Mul(kv).Sum([0]).MoveToOuterScope();
             v = next.MoveToOuterScope();
         }
         return value;

@@ -24,7 +24,7 @@ public static class KMeans
             using var step = TorchRuntime.NewDisposeScope();
             var (distance, nearest) = SquaredDistances(data, centres).Min(1);
             var onehot = F.OneHot(nearest, k).Cast(DType.Float32);
-            var counts = onehot.Sum(0);
+            var counts = onehot.Sum([0]);
             var sums = onehot.T().MatMul(data);
             var empty = counts.Eq(0);
             var next = Tensor.Where(empty.Unsqueeze(1), centres, sums.Div(counts.ClampMin(1).Unsqueeze(1)));

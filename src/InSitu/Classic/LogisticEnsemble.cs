@@ -140,9 +140,9 @@ public sealed class LogisticEnsemble : IDisposable
                 }
             }
         }
-        using var scope = TorchRuntime.NewDisposeScope();
-        return GramLogisticRegression.Fit(gram, Tensor.FromArray(targets, n, models), Tensor.FromArray(masks, n, models), lambdas,
-            options.MaxIterations, options.Tolerance);
+        using var targetTensor = Tensor.FromArray(targets, n, models);
+        using var maskTensor = Tensor.FromArray(masks, n, models);
+        return GramLogisticRegression.Fit(gram, targetTensor, maskTensor, lambdas, options.MaxIterations, options.Tolerance);
     }
 
     /// <summary>Holds out whole groups, drawn at random, until their rows reach <paramref name="share"/> of all rows.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using InSitu.Classic;
 using InSitu.Common;
 using InSitu.Data;
@@ -141,9 +142,11 @@ public sealed record TermsConfig
         },
     };
 
+    [JsonIgnore]
     public PretrainedArchitecture Architecture => PretrainedArchitecture.Find(Network);
 
     /// <summary>The head's tap when none is set: the last layer before the network's own classifier.</summary>
+    [JsonIgnore]
     public string ResolvedHeadTap => HeadTap ?? Network switch
     {
         "mobilenet_v2" => "out_relu",
