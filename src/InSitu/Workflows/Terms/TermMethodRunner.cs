@@ -50,8 +50,10 @@ public sealed class TermMethodRunner
     {
         var watch = Stopwatch.StartNew();
         var sets = new Dictionary<string, string[]> { ["main"] = _config.Taps };
+        // a layer that is the main feature set itself is not extracted or classified twice
+        bool Same(string layer) => _config.Taps.Length == 1 && _config.Taps[0] == layer;
         if (layers && method.UsesNetwork)
-            foreach (var layer in _config.Layers) sets.TryAdd(layer, [layer]);
+            foreach (var layer in _config.Layers.Where(l => !Same(l))) sets.TryAdd(layer, [layer]);
         if (!method.UsesNetwork) sets = new() { ["main"] = [] };
         var modelFolder = ModelFolder(method);
         Directory.CreateDirectory(modelFolder);
@@ -73,7 +75,11 @@ public sealed class TermMethodRunner
             outcomes.Add(new TermOutcome(method.Name, _seed, main ? string.Join("+", _config.Taps) : set, metrics, main ? scores : [],
                 new Dictionary<string, object>(notes), watch.Elapsed.TotalSeconds));
         }
-        return outcomes;
+        if (layers && method.UsesNetwork)
+            foreach (var layer in _config.Layers.Where(Same))
+                outcomes.Insert(1, outcomes[0] with { FeatureSet = layer, Scores = [] });
+        // layer outcomes in the config's order, after the main one
+        return outcomes.Take(1).Concat(outcomes.Skip(1).OrderBy(o => Array.IndexOf(_config.Layers, o.FeatureSet))).ToList();
     }
 
     /// <summary>The feature files of the method's sets: reused where they hold these images, else extracted.</summary>

@@ -31,7 +31,9 @@ public static class TermNetworks
         try
         {
             Checked(net, config);
-            BatchNormStatistics.Recalibrate(net, images, config.RecalibrationBatches);
+            // only as far as the deepest tap in use: the layers above it give no features (and a head may need another size)
+            var deepest = config.Taps.Concat(config.Layers).Select(net.ResolveTap).MaxBy(t => net.TapPoints.ToList().IndexOf(t))!;
+            BatchNormRecalibration.Recalibrate(net, images, config.RecalibrationBatches, x => net.Taps(x, [deepest]));
             net.Eval();
             return net;
         }

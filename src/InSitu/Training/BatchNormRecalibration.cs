@@ -10,9 +10,11 @@ namespace InSitu.Training;
 /// ones), whose stored statistics describe nothing. Each batch passes through with batch statistics, layer after layer,
 /// and the running mean and variance become the plain average over the batches (whatever the layer's momentum).
 /// </summary>
-public static class BatchNormStatistics
+public static class BatchNormRecalibration
 {
-    public static void Recalibrate(Module<Tensor, Tensor> model, IBatchSource<ImageBatch> images, int batches)
+    /// <param name="forward">The pass to run (default: the model's forward pass), e.g. only as far as the layers in use.</param>
+    public static void Recalibrate(Module<Tensor, Tensor> model, IBatchSource<ImageBatch> images, int batches,
+        Action<Tensor>? forward = null)
     {
         var norms = model.NamedModules().Select(m => m.module).OfType<BatchNorm2d>().ToList();
         if (norms.Count == 0) return;
@@ -46,7 +48,8 @@ public static class BatchNormStatistics
                 using (TorchRuntime.NewDisposeScope())
                 {
                     if (batch.Rows.Length < 2) continue;
-                    model.Forward(batch.Images);
+                    if (forward is null) model.Forward(batch.Images);
+                    else forward(batch.Images);
                     if (++done >= batches) break;
                 }
         }
