@@ -223,7 +223,7 @@ public static class TermsCommands
                 pr.GetValue(range), p));
             DataCommands.PrintSkipped("skipped", result!.Failures, result.FailuresPath);
             var summary = FailureReport.Summary("predicted", result.Written, result.Images, result.Failures.Count, result.FailuresPath);
-            AnsiConsole.MarkupLine($"{Markup.Escape(summary)} -> {Markup.Escape(outFile)}");
+            Console.WriteLine($"{summary} -> {outFile}");
             if (result.BagsPath is not null) Console.WriteLine($"{result.Bags} bags -> {result.BagsPath}");
             return DataCommands.StrictExit(pr.GetValue(strict), result.Failures.Count);
         });

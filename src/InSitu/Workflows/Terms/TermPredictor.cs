@@ -32,6 +32,7 @@ public static class TermPredictor
         int total = m.Rows.Count + skipped.Count;
         if (total == 0) throw new InvalidDataException($"no images in '{input}'");
         var failures = skipped.ToList();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outCsv))!);
         var failuresPath = FailureReport.PathBeside(outCsv);
         bool single = info.Tasks.Count == 1 && info.Tasks[0].Range is null;
         TermsModelTask? TaskOf(int row)
@@ -83,6 +84,7 @@ public static class TermPredictor
         {
             bagsPath = bagsCsv ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outCsv))!,
                 Path.GetFileNameWithoutExtension(outCsv) + ".bags.csv");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(bagsPath))!);
             var bags = new StringBuilder("bag,range,task,images," + header + "\n");
             foreach (var g in bagged)
             {
