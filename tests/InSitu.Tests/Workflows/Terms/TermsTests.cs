@@ -238,3 +238,78 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
             "--out", Path.Combine(dir, "f.csv"))));
     }
 }
+
+public class TermsNetworkTests(TermsData data) : TempFolderTest, IClassFixture<TermsData>
+{
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void Vgg16LayersAreTappedByThePapersNumbersFromAnImportedFile()
+    {
+        // a torchvision-layout VGG16 state dict without a record beside it, as a user's vgg16-397923af.pth (random weights here)
+        var weights = Path.Combine(dir, "vgg16.pth");
+        using (var scope = TorchRuntime.NewDisposeScope())
+        {
+            TorchRuntime.ManualSeed(2);
+            using var vgg = new Vgg16();
+            vgg.Save(weights);
+        }
+        var manifest = Manifest.Load(data.Manifest);
+        var small = Path.Combine(dir, "six.csv");
+        new Manifest(manifest.Rows.Take(6), manifest.BaseDirectory).Save(small);
+        var config = Path.Combine(dir, "vgg.json");
+        File.WriteAllText(config, JsonSettings.Serialize(new { weights, height = 32, width = 32, taps = new[] { "21" }, layers = new[] { "17", "pool4" } }));
+        var outDir = Path.Combine(dir, "features");
+        var (code, stdout, stderr) = CliRunner.Run("terms", "extract", small, "--out", outDir, "--config", config, "--layers");
+        Assert.True(code == 0, stderr);
+        // at 32 x 32: layer 21 (relu4_2) is 512 x 4 x 4, 17 (pool3) 256 x 4 x 4, 24 (pool4) 512 x 2 x 2
+        var main = FeatureFile.Open(Path.Combine(outDir, "features.bin"));
+        Assert.Equal((6, 8192), (main.Rows, main.Columns));
+        Assert.Equal(4096, FeatureFile.Open(Path.Combine(outDir, "features.17.bin")).Columns);
+        Assert.Equal(2048, FeatureFile.Open(Path.Combine(outDir, "features.pool4.bin")).Columns);
+        Assert.Contains("21: 6 x 8192", stdout);
+
+        // the values are VGG16's relu4_2 of the ImageNet-normalised image
+        using var s = TorchRuntime.NewDisposeScope();
+        var cfg = TermsConfig.Load(config, new TermsConfig());
+        using var net = (Vgg16)PretrainedWeights.Load(cfg.Architecture, weights);
+        var loader = new ImageBatchLoader(Manifest.Load(small), cfg.Loader(), rows: [0]);
+        foreach (var batch in loader.Epoch(0))
+            using (batch)
+            {
+                using var noGrad = Autograd.NoGrad();
+                var expected = net.Taps(batch.Images, ["relu4_2"])["relu4_2"].Flatten(1);
+                var found = main.ReadRows([0]);
+                Assert.True(found.Sub(expected).Abs().Max().Item() <= 1e-5 * Math.Max(1, expected.Abs().Max().Item()));
+            }
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void RealCellTypesRunAsOneVsRestTermsWithLabelsAsTerms()
+    {
+        // BCCD white-blood-cell crops (real JPEGs): each class a term, one task over the whole set
+        var root = Path.Combine(TestPaths.SharedData, "bccd-wbc");
+        var rows = Directory.GetDirectories(root).Order().SelectMany(d => Directory.GetFiles(d, "*.jp*g").Order().Take(8)
+            .Select(f => new ManifestRow(f, Label: Path.GetFileName(d)))).ToList();
+        var manifest = Path.Combine(dir, "wbc.csv");
+        new Manifest(rows, dir).Save(manifest);
+        var config = Path.Combine(dir, "wbc.json");
+        File.WriteAllText(config, JsonSettings.Serialize(new
+        {
+            weights = data.Weights, height = 48, width = 48, taps = new[] { "block_5" }, layers = Array.Empty<string>(),
+            classifier = new { members = 3, lambdas = new[] { 0.1 } },
+            coding = new { height = 48, width = 48, words = 8, dictionary_sample = 500, dictionary_rounds = 1, coding_iterations = 10,
+                pyramid_levels = new[] { 1 } },
+            test_share = 0.4,
+        }));
+        var (code, stdout, stderr) = CliRunner.Run("terms", "compare", manifest, "--out", Path.Combine(dir, "run"), "--seeds", "1",
+            "--methods", "sc,tl", "--preset", "demo", "--config", config, "--labels-as-terms");
+        Assert.True(code == 0, stderr);
+        var set = TermTaskSet.Build(Manifest.Load(manifest), TermsConfig.Load(config, TermsConfig.Demo) with { LabelsAsTerms = true, TestShare = 0.4 }, 1);
+        var task = Assert.Single(set.Tasks);
+        Assert.Equal("all", task.Name);
+        Assert.Equal(Directory.GetDirectories(root).Length, task.Terms.Count);
+        Assert.Contains("| auc | tl | ", stdout);
+        Assert.True(File.Exists(Path.Combine(dir, "run", "roc-all-tl.svg")));
+    }
+}
