@@ -24,7 +24,13 @@ public static class TermsCommands
     {
         Description = "Each image's class (column 'label') is its one term: a multi-class set as one-vs-rest tasks"
     };
-    private static readonly Option<int> SeedOption = new("--seed") { Description = "Seed of the split and the training", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int> SeedOption = new("--seed")
+    {
+        Description = "Seed of the split and the training",
+        DefaultValueFactory = _ => 1
+    };
+
+    private const string ModelDescription = "Model folder of `terms train` or a seed-N/METHOD folder of `terms compare`";
 
     static TermsCommands()
     {
@@ -66,7 +72,8 @@ public static class TermsCommands
                 var tasks = new Dictionary<string, ProgressTask>();
                 work((phase, done, total, detail) =>
                 {
-                    if (!tasks.TryGetValue(phase, out var task)) tasks[phase] = task = ctx.AddTask(Markup.Escape(phase), maxValue: Math.Max(1, total));
+                    if (!tasks.TryGetValue(phase, out var task)) tasks[phase] = task = ctx.AddTask(Markup.Escape(phase),
+                        maxValue: Math.Max(1, total));
                     task.MaxValue = Math.Max(1, total);
                     task.Value = done;
                     task.Description = Markup.Escape(detail.Length > 0 ? $"{phase}: {detail}" : phase);
@@ -85,7 +92,8 @@ public static class TermsCommands
         var output = OutOption("Folder for features.bin, features.LAYER.bin (--layers), rows.csv, failures.csv, config.json");
         var from = new Option<string>("--from")
         {
-            Description = "pretrained (the config's network and weights), random (same architecture, random weights, --seed), or a folder " +
+            Description = "pretrained (the config's network and weights), random (same architecture, random weights, --seed), or " +
+                "a folder " +
                 "holding network.json (`terms finetune`, or a tl+mtl / tl-random model)",
             DefaultValueFactory = _ => "pretrained"
         };
@@ -102,7 +110,8 @@ public static class TermsCommands
             foreach (var (set, file) in result!.Files)
                 Console.WriteLine($"{(set == "main" ? string.Join("+", config.Taps) : set)}: {file.Rows} x {file.Columns} -> {file.Path}");
             DataCommands.PrintSkipped("skipped", result.Failures, result.FailuresPath);
-            Console.WriteLine(FailureReport.Summary("extracted", result.Images, result.Images + result.Failures.Count, result.Failures.Count,
+            Console.WriteLine(FailureReport.Summary("extracted", result.Images, result.Images + result.Failures.Count,
+                result.Failures.Count,
                 result.FailuresPath));
             return 0;
         });
@@ -125,7 +134,8 @@ public static class TermsCommands
             var data = Manifest.Load(pr.GetValue(manifest)!);
             List<Training.EpochMetrics> curve = [];
             int terms = 0, images = 0;
-            WithProgress(p => (curve, terms, images) = TermFinetuneRun.Run(data, config, pr.GetValue(SeedOption), outDir, pr.GetValue(resume), p));
+            WithProgress(p => (curve, terms, images) = TermFinetuneRun.Run(data, config, pr.GetValue(SeedOption), outDir,
+                pr.GetValue(resume), p));
             var best = curve.Select(e => e.Validation.GetValueOrDefault("mean_auc", double.NaN)).DefaultIfEmpty(double.NaN).Max();
             Console.WriteLine($"fine-tuned {config.Network} on {images} images for {terms} terms; best validation mean AUC {best:F3}; " +
                 $"run: {outDir}");
@@ -156,7 +166,8 @@ public static class TermsCommands
             var outDir = Path.GetFullPath(pr.GetValue(output)!);
             var data = Manifest.Load(pr.GetValue(manifest)!);
             TermOutcome? outcome = null;
-            WithProgress(p => outcome = TermTraining.Train(data, config, chosen, pr.GetValue(SeedOption), outDir, pr.GetValue(resume), p, Log));
+            WithProgress(p => outcome = TermTraining.Train(data, config, chosen, pr.GetValue(SeedOption), outDir, pr.GetValue(resume), p,
+                Log));
             PrintTable(outcome!);
             Console.WriteLine($"{chosen}: mean AUC {outcome!.MeanAuc:F4} on the test split; model: {outDir}");
             return 0;
@@ -187,7 +198,7 @@ public static class TermsCommands
         var cmd = new Command("evaluate",
             "Table 2 figures (accuracy, sensitivity, specificity, AUC per term) of a trained model on a manifest's test split " +
             "(all its images of the model's ranges when it has no split)");
-        var run = new Argument<string>("model") { Description = "Model folder of `terms train` or a seed-N/METHOD folder of `terms compare`" };
+        var run = new Argument<string>("model") { Description = ModelDescription };
         var manifest = new Argument<string>("manifest") { Description = "Manifest with 'terms'" };
         cmd.Arguments.Add(run);
         cmd.Arguments.Add(manifest);
@@ -206,11 +217,17 @@ public static class TermsCommands
     {
         var cmd = new Command("predict",
             "Term scores per image (OUT) and per bag (mean of its images' scores, BAGS) for a folder or manifest of any size");
-        var run = new Argument<string>("model") { Description = "Model folder of `terms train` or a seed-N/METHOD folder of `terms compare`" };
-        var input = new Argument<string>("input") { Description = "Manifest CSV (with 'range', and 'bag' for per-bag scores) or folder of images" };
+        var run = new Argument<string>("model") { Description = ModelDescription };
+        var input = new Argument<string>("input")
+        {
+            Description = "Manifest CSV (with 'range', and 'bag' for per-bag scores) or folder of images"
+        };
         var output = OutOption("Per-image CSV: path, bag, range, task, one score per term (bad images: OUT.failures.csv)");
         var bags = new Option<string?>("--bags") { Description = "Per-bag CSV (default OUT.bags.csv, written when images have a bag)" };
-        var range = new Option<int?>("--range") { Description = "Stage range (1..6) of images that have none, e.g. a folder of 4-6 images" };
+        var range = new Option<int?>("--range")
+        {
+            Description = "Stage range (1..6) of images that have none, e.g. a folder of 4-6 images"
+        };
         var strict = DataCommands.StrictOption();
         cmd.Arguments.Add(run);
         cmd.Arguments.Add(input);
@@ -242,7 +259,11 @@ public static class TermsCommands
             Description = $"Comma-separated methods ({string.Join(", ", TermMethods.Names)})",
             DefaultValueFactory = _ => string.Join(",", TermMethods.Compared.Select(m => m.Name))
         };
-        var seeds = new Option<int>("--seeds") { Description = "Repeat with seeds 1..N (new gene-grouped splits)", DefaultValueFactory = _ => 3 };
+        var seeds = new Option<int>("--seeds")
+        {
+            Description = "Repeat with seeds 1..N (new gene-grouped splits)",
+            DefaultValueFactory = _ => 3
+        };
         var noLayers = new Option<bool>("--no-layers") { Description = "Skip the layer comparison (the config's 'layers')" };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted comparison" };
         cmd.Arguments.Add(manifest);

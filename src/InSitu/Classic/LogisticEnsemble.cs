@@ -163,7 +163,8 @@ public sealed class LogisticEnsemble : IDisposable
         return (rows.Where(i => !heldGroups.Contains(groups[i])).ToArray(), rows.Where(i => heldGroups.Contains(groups[i])).ToArray());
     }
 
-    /// <summary>Scores of every label for rows given by their kernel against the training rows (n x N): see <see cref="Scores(Tensor, int, int)"/>.</summary>
+    /// <summary>Scores of every label for rows given by their kernel against the training rows (n x N): see <see cref="Scores(Tensor, int,
+    /// int)"/>.</summary>
     public double[][] Scores(Tensor kernel)
     {
         using var logits = _fit.DecisionFunction(kernel);

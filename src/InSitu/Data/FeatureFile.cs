@@ -8,7 +8,8 @@ namespace InSitu.Data;
 /// <summary>
 /// A matrix of float32 feature vectors on disk, one row per image, written in chunks as images stream through a
 /// network and read back by rows or by blocks of columns, so that sets larger than memory work. Layout (little-endian):
-/// <code>"INSITUFM" | int32 version (1) | int64 rows | int64 columns | int32 n | n bytes of UTF-8 JSON metadata | rows x columns float32, row-major</code>
+/// <code>"INSITUFM" | int32 version (1) | int64 rows | int64 columns | int32 n | n bytes of UTF-8 JSON metadata | rows x columns float32,
+/// row-major</code>
 /// The file is written atomically (a hidden temporary file renamed at the end), so a file with this name is complete;
 /// one whose size disagrees with its header is refused as truncated.
 /// </summary>
@@ -115,7 +116,8 @@ public sealed class FeatureFile
         if (stream.Read(header, 0, header.Length) != header.Length || !header.AsSpan(0, 8).SequenceEqual(Magic))
             throw new InvalidDataException($"'{path}' is not an InSitu feature file (no INSITUFM header)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(8));
-        if (version != Version) throw new InvalidDataException($"'{path}' is a feature file of version {version}; this InSitu reads {Version}");
+        if (version != Version)
+            throw new InvalidDataException($"'{path}' is a feature file of version {version}; this InSitu reads {Version}");
         long rows = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(12));
         long columns = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(20));
         int metaLength = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(28));
@@ -126,7 +128,8 @@ public sealed class FeatureFile
         long offset = header.Length + metaLength;
         long expected = offset + rows * columns * sizeof(float);
         if (stream.Length != expected)
-            throw new InvalidDataException($"'{path}' is truncated or corrupt: {stream.Length} bytes where its header promises {expected} " +
+            throw new InvalidDataException($"'{path}' is truncated or corrupt: {stream.Length} bytes where its header promises " +
+                $"{expected} " +
                 $"({rows} x {columns} features); extract the features again");
         return new FeatureFile(System.IO.Path.GetFullPath(path), rows, (int)columns, Encoding.UTF8.GetString(meta), offset);
     }

@@ -17,7 +17,8 @@ public class LocalFeatureTests
     private static float[] OrientationEnergy(Tensor descriptors)
     {
         long n = descriptors.Size(0), rows = descriptors.Size(2), cols = descriptors.Size(3);
-        return descriptors.Reshape(n, DenseSift.Orientations, DenseSift.Cells * DenseSift.Cells, rows, cols).Sum([0, 2, 3, 4]).ToFloatArray();
+        return descriptors.Reshape(n, DenseSift.Orientations, DenseSift.Cells * DenseSift.Cells, rows, cols).Sum([0, 2, 3,
+            4]).ToFloatArray();
     }
 
     [Fact]
@@ -65,7 +66,8 @@ public class LocalFeatureTests
         var truth = centres.ToFloatArray();
         for (int c = 0; c < 3; c++)
         {
-            double nearest = Enumerable.Range(0, 3).Min(k => Math.Sqrt(Math.Pow(found[2 * k] - truth[2 * c], 2) + Math.Pow(found[2 * k + 1] - truth[2 * c + 1], 2)));
+            double nearest = Enumerable.Range(0, 3).Min(k => Math.Sqrt(Math.Pow(found[2 * k] - truth[2 * c], 2) + Math.Pow(found[2 * k
+                + 1] - truth[2 * c + 1], 2)));
             Assert.True(nearest < 0.3, $"centre {c} missed by {nearest}");
         }
         var assigned = KMeans.Assign(x, KMeans.Fit(x, 3, 20, seed: 1)).ToLongArray();

@@ -41,7 +41,8 @@ public class MultiLabelTests
         var mean = images.Mean([0, 2, 3]).ToFloatArray();
         Assert.Equal(mean, bn.RunningMean.ToFloatArray(), (a, b) => Math.Abs(a - b) < 1e-4);
         // the average of the three batches' unbiased variances
-        var perBatch = Enumerable.Range(0, 3).Select(k => images.Narrow(0, 8 * k, 8).Var([0, 2, 3], unbiased: true).ToFloatArray()).ToList();
+        var perBatch = Enumerable.Range(0, 3).Select(k => images.Narrow(0, 8 * k, 8).Var([0, 2, 3],
+            unbiased: true).ToFloatArray()).ToList();
         var variance = Enumerable.Range(0, 2).Select(c => perBatch.Average(v => v[c])).ToArray();
         var running = bn.RunningVar.ToFloatArray();
         for (int c = 0; c < 2; c++) Assert.Equal(variance[c], running[c], 3);

@@ -10,7 +10,8 @@ namespace InSitu.Models.Pretrained;
 /// </summary>
 public static class PretrainedWeights
 {
-    /// <summary>The network of <paramref name="arch"/> with the weights of <paramref name="file"/> (null: the store's), in eval mode.</summary>
+    /// <summary>The network of <paramref name="arch"/> with the weights of <paramref name="file"/> (null: the store's), in eval
+    /// mode.</summary>
     public static Module Load(PretrainedArchitecture arch, string? file, WeightsStore? store = null)
     {
         if (file is null) return (store ?? WeightsStore.Default()).Load(arch.Name);

@@ -43,7 +43,8 @@ public sealed class TermClassifier : IDisposable
     public double[][] Scores(Tensor features)
     {
         if (features.Shape.Length != 2 || features.Size(1) != Features)
-            throw new InvalidDataException($"the classifiers take {Features} features per image, got {Tensor.FormatShape(features.Shape)}: " +
+            throw new InvalidDataException($"the classifiers take {Features} features per image, got " +
+                $"{Tensor.FormatShape(features.Shape)}: " +
                 "the features were not made the way the model was trained");
         using var scope = TorchRuntime.NewDisposeScope();
         var logits = features.Cast(DType.Float32).Sub(_shift).Mul(_scale).MatMul(_weight).Add(_bias);

@@ -19,7 +19,8 @@ public static class TermEvaluator
         var terms = TermTaskSet.InheritedTerms(manifest);
         bool hasSplits = manifest.Rows.Any(r => r.Split is not null);
         var rowsOf = info.Tasks.ToDictionary(t => t.Name, t => Enumerable.Range(0, manifest.Rows.Count)
-            .Where(i => (t.Range is null || manifest.Rows[i].Range == t.Range) && (!hasSplits || manifest.Rows[i].Split == "test")).ToList());
+            .Where(i => (t.Range is null || manifest.Rows[i].Range == t.Range)
+                && (!hasSplits || manifest.Rows[i].Split == "test")).ToList());
         var all = rowsOf.Values.SelectMany(r => r).Distinct().Order().ToList();
         if (all.Count == 0)
             throw new InvalidDataException($"'{manifestPath}' has no {(hasSplits ? "test " : "")}images of the model's tasks " +
@@ -49,7 +50,8 @@ public static class TermScoring
     /// and reported through <paramref name="bad"/> when given (otherwise they fail the run, naming the file).
     /// </summary>
     public static Dictionary<int, double[]> Score(TermsModelInfo info, string folder, Manifest manifest, IReadOnlyList<int> rows,
-        TermsProgress? progress, out List<(int row, string reason)> failures, Func<int, TermsModelTask?>? taskOf = null, bool skipBad = false)
+        TermsProgress? progress, out List<(int row, string reason)> failures, Func<int, TermsModelTask?>? taskOf = null,
+            bool skipBad = false)
     {
         using var featurizer = info.Featurizer(folder);
         var classifiers = info.Classifiers(folder);
@@ -75,7 +77,8 @@ public static class TermScoring
                         {
                             var mine = Enumerable.Range(0, batch.Rows.Length).Where(i => pick(batch.Rows[i]) == task).ToArray();
                             if (mine.Length == 0) continue;
-                            var s = classifier.Scores(features.IndexSelect(0, Tensor.FromArray(mine.Select(i => (long)i).ToArray(), mine.Length)));
+                            var s = classifier.Scores(features.IndexSelect(0, Tensor.FromArray(mine.Select(i => (long)i).ToArray(),
+                                mine.Length)));
                             for (int k = 0; k < mine.Length; k++) result[batch.Rows[mine[k]]] = s[k];
                         }
                     }

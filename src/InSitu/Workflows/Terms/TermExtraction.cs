@@ -30,32 +30,33 @@ public static class TermExtraction
         switch (from)
         {
             case "pretrained":
-            {
-                var net = TermNetworks.Pretrained(config);
-                featurizer = new NetworkFeaturizer(net, net, loader, sets, config.PoolGrid);
-                break;
-            }
-            case "random":
-            {
-                var net = TermNetworks.Random(config, seed, new ImageBatchLoader(m, loader with { Shuffle = true, Seed = seed })
                 {
-                    BadImage = (_, _) => { },
-                });
-                featurizer = new NetworkFeaturizer(net, net, loader, sets, config.PoolGrid);
-                break;
-            }
-            default:
-            {
-                var (trunk, owner, info) = TermsNetworkInfo.Load(from);
-                if (info.Config.Network != config.Network || info.Config.Height != config.Height || info.Config.Width != config.Width)
-                {
-                    owner.Dispose();
-                    throw new ArgumentException($"'{from}' holds a {info.Config.Network} network for {info.Config.Height}x{info.Config.Width} " +
-                        $"images, but the config asks for {config.Network} at {config.Height}x{config.Width}; use the same --preset/--config");
+                    var net = TermNetworks.Pretrained(config);
+                    featurizer = new NetworkFeaturizer(net, net, loader, sets, config.PoolGrid);
+                    break;
                 }
-                featurizer = new NetworkFeaturizer(trunk, owner, loader, sets, config.PoolGrid);
-                break;
-            }
+            case "random":
+                {
+                    var net = TermNetworks.Random(config, seed, new ImageBatchLoader(m, loader with { Shuffle = true, Seed = seed })
+                    {
+                        BadImage = (_, _) => { },
+                    });
+                    featurizer = new NetworkFeaturizer(net, net, loader, sets, config.PoolGrid);
+                    break;
+                }
+            default:
+                {
+                    var (trunk, owner, info) = TermsNetworkInfo.Load(from);
+                    if (info.Config.Network != config.Network || info.Config.Height != config.Height || info.Config.Width != config.Width)
+                    {
+                        owner.Dispose();
+                        throw new ArgumentException($"'{from}' holds a {info.Config.Network} network for " +
+                            $"{info.Config.Height}x{info.Config.Width} images, but the config asks for {config.Network} at " +
+                            $"{config.Height}x{config.Width}; use the same --preset/--config");
+                    }
+                    featurizer = new NetworkFeaturizer(trunk, owner, loader, sets, config.PoolGrid);
+                    break;
+                }
         }
         var written = new List<int>();
         var bad = new System.Collections.Concurrent.ConcurrentBag<(int row, string reason)>();

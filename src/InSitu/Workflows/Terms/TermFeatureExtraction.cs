@@ -38,7 +38,8 @@ public static class TermFeatureExtraction
         }
     }
 
-    /// <summary>Writes the features of <paramref name="rows"/> (in that order), one file per set at <paramref name="fileOf"/>(set).</summary>
+    /// <summary>Writes the features of <paramref name="rows"/> (in that order), one file per set at <paramref
+    /// name="fileOf"/>(set).</summary>
     /// <param name="written">When given, an image that cannot be read is skipped (reported to the loader's
     /// <paramref name="badImage"/>) and the rows actually written are added here, in file order.</param>
     public static Dictionary<string, FeatureFile> Run(Manifest manifest, IReadOnlyList<int> rows, ITermFeaturizer featurizer,
@@ -61,8 +62,14 @@ public static class TermFeatureExtraction
                     {
                         if (!writers.TryGetValue(set, out var writer))
                         {
-                            var metadata = JsonSettings.Serialize(new { set, rows = rows.Count, rows_key = key, columns = features.Size(1),
-                                description });
+                            var metadata = JsonSettings.Serialize(new
+                            {
+                                set,
+                                rows = rows.Count,
+                                rows_key = key,
+                                columns = features.Size(1),
+                                description
+                            });
                             // compact JSON with the key findable as text
                             metadata = System.Text.Json.Nodes.JsonNode.Parse(metadata)!.ToJsonString();
                             writers[set] = writer = FeatureFile.Create(fileOf(set), (int)features.Size(1), metadata);

@@ -81,7 +81,8 @@ public sealed class CodingFeaturizer : ITermFeaturizer
         using var scope = TorchRuntime.NewDisposeScope();
         var descriptors = _sift.Compute(images);
         var v = _sparse
-            ? LocalFeatureCoding.SparseCodes(descriptors, Vocabulary, _config.SparsityAlpha, _config.PyramidLevels, _config.CodingIterations)
+            ? LocalFeatureCoding.SparseCodes(descriptors, Vocabulary, _config.SparsityAlpha, _config.PyramidLevels,
+                _config.CodingIterations)
             : LocalFeatureCoding.BagOfWords(descriptors, Vocabulary, _config.PyramidLevels);
         return new Dictionary<string, Tensor> { [Sets[0]] = scope.MoveToOuter(v) };
     }
@@ -124,7 +125,8 @@ public sealed class CodingFeaturizer : ITermFeaturizer
                 throw new InvalidDataException($"only {sample.Size(0)} descriptors to learn {config.Words} words from: " +
                     "use fewer coding.words or more images");
             var vocabulary = sparse
-                ? DictionaryLearning.Learn(sample, config.Words, config.SparsityAlpha, config.DictionaryRounds, seed, config.CodingIterations)
+                ? DictionaryLearning.Learn(sample, config.Words, config.SparsityAlpha, config.DictionaryRounds, seed,
+                    config.CodingIterations)
                 : KMeans.Fit(sample, config.Words, 20, seed);
             return scope.MoveToOuter(vocabulary);
         }

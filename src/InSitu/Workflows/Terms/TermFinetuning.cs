@@ -61,7 +61,8 @@ public static class TermFinetuning
             var curve = trainer.Fit(resume).ToList();
             net.Eval();
             AtomicFile.Write(done, net.Save);
-            new TermsNetworkInfo(TermsNetworkKind.Finetuned, config, seed, trunkClasses, net.HeadTap, terms.ToArray(), Weights).Save(folder);
+            new TermsNetworkInfo(TermsNetworkKind.Finetuned, config, seed, trunkClasses, net.HeadTap, terms.ToArray(),
+                Weights).Save(folder);
             return (net, curve);
         }
         catch

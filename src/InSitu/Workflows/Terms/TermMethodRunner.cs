@@ -92,7 +92,8 @@ public sealed class TermMethodRunner
         bool stateSaved = method.Kind switch
         {
             TermFeatureKind.Pretrained => true,
-            TermFeatureKind.SparseCoding or TermFeatureKind.BagOfWords => File.Exists(Path.Combine(modelFolder, TermsModelInfo.VocabularyFile)),
+            TermFeatureKind.SparseCoding or TermFeatureKind.BagOfWords => File.Exists(Path.Combine(modelFolder,
+                TermsModelInfo.VocabularyFile)),
             _ => File.Exists(Path.Combine(modelFolder, TermsNetworkInfo.File)),
         };
         var found = sets.Keys.ToDictionary(s => s, s => _resume || method.Kind == TermFeatureKind.Pretrained
@@ -103,8 +104,14 @@ public sealed class TermMethodRunner
             return found.ToDictionary(f => f.Key, f => f.Value!);
         }
         using var featurizer = Featurizer(method, sets, modelFolder, notes);
-        var description = new { method = method.Name, network = method.UsesNetwork ? _config.Network : null, seed = _seed,
-            pool_grid = _config.PoolGrid, sets };
+        var description = new
+        {
+            method = method.Name,
+            network = method.UsesNetwork ? _config.Network : null,
+            seed = _seed,
+            pool_grid = _config.PoolGrid,
+            sets
+        };
         return TermFeatureExtraction.Run(_set.Manifest, _set.Rows, featurizer, FileOf, description, _cache, Progress,
             $"features {method}");
     }
@@ -117,41 +124,41 @@ public sealed class TermMethodRunner
         switch (method.Kind)
         {
             case TermFeatureKind.Pretrained:
-            {
-                var net = TermNetworks.Pretrained(_config);
-                return new NetworkFeaturizer(net, net, _config.Loader(), sets, _config.PoolGrid);
-            }
+                {
+                    var net = TermNetworks.Pretrained(_config);
+                    return new NetworkFeaturizer(net, net, _config.Loader(), sets, _config.PoolGrid);
+                }
             case TermFeatureKind.Random:
-            {
-                var images = new ImageBatchLoader(_set.Manifest, _config.Loader() with { Shuffle = true, Seed = _seed },
-                    rows: _set.TrainRows, cache: _cache);
-                var net = TermNetworks.Random(_config, _seed, images);
-                var arch = _config.Architecture;
-                AtomicFile.Write(Path.Combine(modelFolder, TermFinetuning.Weights), net.Save);
-                new TermsNetworkInfo(TermsNetworkKind.Random, _config, _seed, arch.DefaultClasses, _config.ResolvedHeadTap, [],
-                    TermFinetuning.Weights).Save(modelFolder);
-                notes["batch_norm_statistics"] = $"estimated from {_config.RecalibrationBatches} batches of training images";
-                return new NetworkFeaturizer(net, net, _config.Loader(), sets, _config.PoolGrid);
-            }
+                {
+                    var images = new ImageBatchLoader(_set.Manifest, _config.Loader() with { Shuffle = true, Seed = _seed },
+                        rows: _set.TrainRows, cache: _cache);
+                    var net = TermNetworks.Random(_config, _seed, images);
+                    var arch = _config.Architecture;
+                    AtomicFile.Write(Path.Combine(modelFolder, TermFinetuning.Weights), net.Save);
+                    new TermsNetworkInfo(TermsNetworkKind.Random, _config, _seed, arch.DefaultClasses, _config.ResolvedHeadTap, [],
+                        TermFinetuning.Weights).Save(modelFolder);
+                    notes["batch_norm_statistics"] = $"estimated from {_config.RecalibrationBatches} batches of training images";
+                    return new NetworkFeaturizer(net, net, _config.Loader(), sets, _config.PoolGrid);
+                }
             case TermFeatureKind.Finetuned:
-            {
-                var (net, curve) = TermFinetuning.Run(_config, _set, _seed, modelFolder, _resume, _cache, Progress);
-                notes["finetune_curve"] = curve.Select(e => new { e.Epoch, e.TrainLoss, e.Validation }).ToList();
-                notes["finetune_terms"] = _set.AllTerms.Count;
-                return new NetworkFeaturizer(net.Trunk, net, _config.Loader(), sets, _config.PoolGrid);
-            }
+                {
+                    var (net, curve) = TermFinetuning.Run(_config, _set, _seed, modelFolder, _resume, _cache, Progress);
+                    notes["finetune_curve"] = curve.Select(e => new { e.Epoch, e.TrainLoss, e.Validation }).ToList();
+                    notes["finetune_terms"] = _set.AllTerms.Count;
+                    return new NetworkFeaturizer(net.Trunk, net, _config.Loader(), sets, _config.PoolGrid);
+                }
             default:
-            {
-                bool sparse = method.Kind == TermFeatureKind.SparseCoding;
-                var loader = new ImageBatchLoader(_set.Manifest, _config.CodingLoader(), rows: _set.TrainRows, cache: _cache);
-                Progress?.Invoke($"vocabulary {method}", 0, 1, "");
-                var vocabulary = CodingFeaturizer.LearnVocabulary(_config.Coding, loader, _set.TrainRows.Count, sparse, _seed);
-                AtomicFile.Write(Path.Combine(modelFolder, TermsModelInfo.VocabularyFile),
-                    tmp => Serialization.Save([("vocabulary", vocabulary)], tmp));
-                Progress?.Invoke($"vocabulary {method}", 1, 1, "");
-                notes["vocabulary"] = $"{vocabulary.Size(0)} {(sparse ? "atoms" : "words")}";
-                return new CodingFeaturizer(_config.Coding, _config.CodingLoader(), vocabulary.DetachFromScope(), sparse, "main");
-            }
+                {
+                    bool sparse = method.Kind == TermFeatureKind.SparseCoding;
+                    var loader = new ImageBatchLoader(_set.Manifest, _config.CodingLoader(), rows: _set.TrainRows, cache: _cache);
+                    Progress?.Invoke($"vocabulary {method}", 0, 1, "");
+                    var vocabulary = CodingFeaturizer.LearnVocabulary(_config.Coding, loader, _set.TrainRows.Count, sparse, _seed);
+                    AtomicFile.Write(Path.Combine(modelFolder, TermsModelInfo.VocabularyFile),
+                        tmp => Serialization.Save([("vocabulary", vocabulary)], tmp));
+                    Progress?.Invoke($"vocabulary {method}", 1, 1, "");
+                    notes["vocabulary"] = $"{vocabulary.Size(0)} {(sparse ? "atoms" : "words")}";
+                    return new CodingFeaturizer(_config.Coding, _config.CodingLoader(), vocabulary.DetachFromScope(), sparse, "main");
+                }
         }
     }
 
@@ -174,17 +181,19 @@ public sealed class TermMethodRunner
             {
                 var truth = task.Test.Select(r => task.Terms.Select(t => _set.Has(r, t)).ToArray()).ToArray();
                 for (int k = 0; k < task.Terms.Count; k++)
-                    metrics.Add(TermMetrics.Of(task.Name, task.Terms[k], fit.Scores.Select(s => s[k]).ToList(), truth.Select(t => t[k]).ToList()));
+                    metrics.Add(TermMetrics.Of(task.Name, task.Terms[k], fit.Scores.Select(s => s[k]).ToList(), truth.Select(t =>
+                        t[k]).ToList()));
                 scores.Add(new TaskScores(task.Name, task.Terms, fit.Scores, truth));
                 if (modelFolder is not null)
                 {
                     var name = $"classifier-{task.Slug}.pt";
                     fit.Classifier.Save(Path.Combine(modelFolder, name));
-                    tasks.Add(new TermsModelTask(task.Name, task.Range, task.Terms.ToArray(), fit.Classifier.Members, fit.Lambdas.ToArray(), name));
+                    tasks.Add(new TermsModelTask(task.Name, task.Range, task.Terms.ToArray(), fit.Classifier.Members,
+                        fit.Lambdas.ToArray(), name));
                 }
             }
             Log?.Invoke($"seed {_seed} {method} {(set == "main" ? "" : set + " ")}{task.Name}: mean AUC " +
-                $"{metrics.Where(m => m.Task == task.Name).Select(m => m.Auc).Where(a => !double.IsNaN(a)).DefaultIfEmpty(double.NaN).Average():F3}" +
+                $"{Evaluation.MeanStd.Of(metrics.Where(m => m.Task == task.Name).Select(m => m.Auc)).Mean:F3}" +
                 $" (lambda {string.Join("/", fit.Lambdas.Distinct().Select(l => l.ToString("G2", CultureInfo.InvariantCulture)))})");
             done++;
         }

@@ -63,7 +63,8 @@ public sealed class TermTaskSet
     /// <summary>Multi-hot targets of a row over <paramref name="terms"/>.</summary>
     public float[] Targets(int row, IReadOnlyList<string> terms) => terms.Select(t => Has(row, t) ? 1f : 0f).ToArray();
 
-    /// <summary>Multi-hot targets of one of this set's manifest rows (the instance a loader hands back) over <paramref name="terms"/>.</summary>
+    /// <summary>Multi-hot targets of one of this set's manifest rows (the instance a loader hands back) over <paramref
+    /// name="terms"/>.</summary>
     public float[] Targets(ManifestRow row, IReadOnlyList<string> terms) => Targets(_index[row], terms);
 
     public static string RangeName(int range) => StageRanges.Names[range - 1];
@@ -85,7 +86,8 @@ public sealed class TermTaskSet
                 rows: Enumerable.Range(0, m.Rows.Count).Where(i => m.Rows[i].Range == r).ToList())).Where(g => g.rows.Count > 0).ToList()
             : [(name: "all", range: null, rows: Enumerable.Range(0, m.Rows.Count).ToList())];
         if (groups.Count == 0)
-            throw new InvalidDataException($"{where} has no images of the stage ranges {string.Join(", ", config.Ranges.Select(RangeName))} " +
+            throw new InvalidDataException($"{where} has no images of the stage ranges " +
+                $"{string.Join(", ", config.Ranges.Select(RangeName))} " +
                 "(config 'ranges')");
         var tasks = new List<TermTask>();
         foreach (var (name, range, rows) in groups)
@@ -102,9 +104,11 @@ public sealed class TermTaskSet
                 int positives = train.Count(i => rowTerms[i].Contains(term));
                 if (positives == 0)
                     throw new InvalidDataException($"term '{term}' appears in no training image of {label} ({train.Count} training " +
-                        $"images): choose terms that its training images carry (config 'terms'), fewer terms ('top_terms'), or another split");
+                        "images): choose terms that its training images carry (config 'terms'), fewer terms ('top_terms'), or " +
+                        "another split");
                 if (positives == train.Count)
-                    throw new InvalidDataException($"term '{term}' is on every training image of {label}: there is nothing to tell apart; " +
+                    throw new InvalidDataException($"term '{term}' is on every training image of {label}: there is nothing to tell " +
+                        "apart; " +
                         "choose other terms (config 'terms')");
             }
             tasks.Add(new TermTask(name, range, terms, train, test));

@@ -54,7 +54,8 @@ public sealed class TermsComparison
             var runner = new TermMethodRunner(config, set, seed, folder, outDir, resume, cache) { Progress = Progress, Log = Log };
             foreach (var method in methods)
             {
-                bool withLayers = layers && config.Layers.Length > 0 && method.Kind is TermFeatureKind.Pretrained or TermFeatureKind.Finetuned;
+                bool withLayers = layers && config.Layers.Length > 0
+                    && method.Kind is TermFeatureKind.Pretrained or TermFeatureKind.Finetuned;
                 var file = Path.Combine(folder, $"{method.Slug}.json");
                 List<TermOutcome> done;
                 if (resume && File.Exists(file)) done = JsonFile.Read<List<TermOutcome>>(file);
@@ -85,7 +86,8 @@ public sealed class TermsComparison
             m => MeanStd.Of(runs.SelectMany(r => r.Metrics).Where(x => x.Task == t).Select(m.value))));
         var taskAuc = tasks.ToDictionary(t => t, t => MeanStd.Of(runs.Select(r => MeanStd.Of(r.Metrics.Where(x => x.Task == t)
             .Select(x => x.Auc)).Mean)));
-        var overall = TermMetrics.Measures.ToDictionary(m => m.name, m => MeanStd.Of(runs.Select(r => MeanStd.Of(r.Metrics.Select(m.value)).Mean)));
+        var overall = TermMetrics.Measures.ToDictionary(m => m.name, m => MeanStd.Of(runs.Select(r =>
+            MeanStd.Of(r.Metrics.Select(m.value)).Mean)));
         return new TermsMethodSummary(method, runs.FirstOrDefault()?.FeatureSet ?? "", table, taskAuc, overall,
             runs.Select(r => r.MeanAuc).ToList(), runs.Sum(r => r.Seconds));
     }
@@ -97,8 +99,14 @@ public sealed class TermsComparison
         seeds = r.Seeds,
         network = config.Network,
         taps = config.Taps,
-        tasks = set.Tasks.Select(t => new { name = t.Name, range = t.Range, terms = t.Terms, train_images_seed1 = t.Train.Count,
-            test_images_seed1 = t.Test.Count }),
+        tasks = set.Tasks.Select(t => new
+        {
+            name = t.Name,
+            range = t.Range,
+            terms = t.Terms,
+            train_images_seed1 = t.Train.Count,
+            test_images_seed1 = t.Test.Count
+        }),
         methods = r.Methods.Select(s => new
         {
             method = s.Method,
@@ -145,26 +153,30 @@ public sealed class TermsComparison
     public static string Markdown(Result r)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(FormattableString.Invariant($"CV-term annotation on the test split, {r.Seeds} seed(s). Table 2 form: mean ± std over the ") +
+        sb.AppendLine(FormattableString.Invariant($"CV-term annotation on the test split, {r.Seeds} seed(s). ") +
+            "Table 2 form: mean ± std over the " +
             "terms of each task and all seeds.");
         sb.AppendLine();
         sb.AppendLine("| measure | method | " + string.Join(" | ", r.Tasks) + " |");
         sb.AppendLine("|---|---|" + string.Concat(r.Tasks.Select(_ => "---:|")));
         foreach (var (measure, _) in TermMetrics.Measures)
             foreach (var s in r.Methods)
-                sb.AppendLine(FormattableString.Invariant($"| {measure} | {s.Method} | ") + string.Join(" | ", r.Tasks.Select(t => F(s.Table[t][measure]))) + " |");
+                sb.AppendLine(FormattableString.Invariant($"| {measure} | {s.Method} | ") + string.Join(" | ", r.Tasks.Select(t =>
+                    F(s.Table[t][measure]))) + " |");
         sb.AppendLine();
         sb.AppendLine(FormattableString.Invariant($"Mean AUC over all terms and tasks, mean ± std over {r.Seeds} seed(s):"));
         sb.AppendLine();
         sb.AppendLine("| method | features | mean AUC | " + string.Join(" | ", r.Tasks) + " |");
         sb.AppendLine("|---|---|---:|" + string.Concat(r.Tasks.Select(_ => "---:|")));
         foreach (var s in r.Methods)
-            sb.AppendLine(FormattableString.Invariant($"| {s.Method} | {s.FeatureSet} | **{F(s.MeanAuc)}** | ") + string.Join(" | ", r.Tasks.Select(t => F(s.TaskAuc[t]))) + " |");
+            sb.AppendLine(FormattableString.Invariant($"| {s.Method} | {s.FeatureSet} | **{F(s.MeanAuc)}** | ") + string.Join(" | ",
+                r.Tasks.Select(t => F(s.TaskAuc[t]))) + " |");
         var targets = Targets(r);
         if (targets.Count > 0)
         {
             sb.AppendLine();
-            foreach (var (claim, holds, detail) in targets) sb.AppendLine(FormattableString.Invariant($"* {claim}: {(holds ? "holds" : "does not hold")} ({detail})"));
+            foreach (var (claim, holds, detail) in targets)
+                sb.AppendLine(FormattableString.Invariant($"* {claim}: {(holds ? "holds" : "does not hold")} ({detail})"));
         }
         if (r.Layers.Count > 0)
         {
@@ -174,7 +186,8 @@ public sealed class TermsComparison
             sb.AppendLine("| method | layer | mean AUC | " + string.Join(" | ", r.Tasks) + " |");
             sb.AppendLine("|---|---|---:|" + string.Concat(r.Tasks.Select(_ => "---:|")));
             foreach (var s in r.Layers)
-                sb.AppendLine(FormattableString.Invariant($"| {s.Method} | {s.FeatureSet} | {F(s.MeanAuc)} | ") + string.Join(" | ", r.Tasks.Select(t => F(s.TaskAuc[t]))) + " |");
+                sb.AppendLine(FormattableString.Invariant($"| {s.Method} | {s.FeatureSet} | {F(s.MeanAuc)} | ") + string.Join(" | ",
+                    r.Tasks.Select(t => F(s.TaskAuc[t]))) + " |");
         }
         return sb.ToString();
     }
@@ -182,12 +195,16 @@ public sealed class TermsComparison
     private static void WriteReport(RunDirectory run, Result r, List<TermOutcome> outcomes, TermTaskSet set, TermsConfig config)
     {
         var report = new HtmlReport("CV-term annotation: method comparison");
-        report.Paragraph($"{r.Seeds} seed(s), each a new split grouped by gene ({100 * config.TestShare:F0}% of the genes test unless the " +
-            $"manifest has a split). Network {config.Network} at {config.Height}x{config.Width}, features from {string.Join(" + ", config.Taps)}" +
+        var lambdas = string.Join(", ", config.Classifier.Lambdas.Select(l => l.ToString("G3", CultureInfo.InvariantCulture)));
+        var classifier = config.Classifier.Undersample
+            ? $"{config.Classifier.Members} L2 logistic regressions on undersampled training sets, majority vote (the vote fraction " +
+              "scores the AUC)"
+            : "one L2 logistic regression";
+        report.Paragraph($"{r.Seeds} seed(s), each a new split grouped by gene ({100 * config.TestShare:F0}% of the genes test " +
+            $"unless the manifest has a split). Network {config.Network} at {config.Height}x{config.Width}, features from " +
+            string.Join(" + ", config.Taps) +
             (config.PoolGrid is { } g ? $" (maps average-pooled to at most {g[0]}x{g[1]})" : "") +
-            $". Per term: {(config.Classifier.Undersample ? $"{config.Classifier.Members} L2 logistic regressions on undersampled " +
-                "training sets, majority vote (the vote fraction scores the AUC)" : "one L2 logistic regression")}, lambda from " +
-            $"{string.Join(", ", config.Classifier.Lambdas.Select(l => l.ToString("G3", CultureInfo.InvariantCulture)))} by inner validation.");
+            $". Per term: {classifier}, lambda from {lambdas} by inner validation.");
         report.Heading("Tasks (seed 1)").Table(["task", "train images", "test images", "terms (training positives)"],
             set.Tasks.Select(t => (IReadOnlyList<string>)[t.Name, t.Train.Count.ToString(CultureInfo.InvariantCulture),
                 t.Test.Count.ToString(CultureInfo.InvariantCulture),
@@ -202,7 +219,8 @@ public sealed class TermsComparison
                 .Concat(r.Tasks.Select(t => F(s.TaskAuc[t]))).ToList()));
         var targets = Targets(r);
         if (targets.Count > 0)
-            report.Table(["comparison", "holds", "mean AUC"], targets.Select(t => (IReadOnlyList<string>)[t.claim, t.holds ? "yes" : "no", t.detail]));
+            report.Table(["comparison", "holds", "mean AUC"], targets.Select(t => (IReadOnlyList<string>)[t.claim, t.holds ? "yes" : "no",
+                t.detail]));
         if (r.Layers.Count > 0)
             report.Heading("Layer comparison: each layer alone (mean AUC, mean ± std over seeds)").Table(
                 new[] { "method", "layer", "all tasks" }.Concat(r.Tasks).ToList(),

@@ -24,7 +24,8 @@ public sealed record TermsModelInfo(string Method, TermsConfig Config, int Seed,
     /// <summary>The model of a folder (or its model.json); an error says what is missing and how to make one.</summary>
     public static (TermsModelInfo info, string folder) Load(string path)
     {
-        var file = System.IO.File.Exists(path) && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? path : Path.Combine(path, File);
+        var file = System.IO.File.Exists(path) && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? path : Path.Combine(path,
+            File);
         if (!System.IO.File.Exists(file))
             throw new FileNotFoundException($"'{path}' is not a trained terms model (no {File}); train one with `insitu terms train`, or " +
                 "pass a seed-N/METHOD folder of `insitu terms compare`", file);
@@ -53,26 +54,26 @@ public sealed record TermsModelInfo(string Method, TermsConfig Config, int Seed,
         switch (method.Kind)
         {
             case TermFeatureKind.Pretrained:
-            {
-                var net = TermNetworks.Pretrained(Config with { Weights = Weights });
-                return new NetworkFeaturizer(net, net, Config.Loader(), set, Config.PoolGrid);
-            }
+                {
+                    var net = TermNetworks.Pretrained(Config with { Weights = Weights });
+                    return new NetworkFeaturizer(net, net, Config.Loader(), set, Config.PoolGrid);
+                }
             case TermFeatureKind.Random:
             case TermFeatureKind.Finetuned:
-            {
-                var (trunk, owner, _) = TermsNetworkInfo.Load(Path.Combine(folder, Network ?? "."));
-                return new NetworkFeaturizer(trunk, owner, Config.Loader(), set, Config.PoolGrid);
-            }
+                {
+                    var (trunk, owner, _) = TermsNetworkInfo.Load(Path.Combine(folder, Network ?? "."));
+                    return new NetworkFeaturizer(trunk, owner, Config.Loader(), set, Config.PoolGrid);
+                }
             default:
-            {
-                var file = Path.Combine(folder, Vocabulary ?? VocabularyFile);
-                if (!System.IO.File.Exists(file)) throw new InvalidDataException($"the model's vocabulary '{file}' is missing");
-                var state = Serialization.Load(file);
-                if (!state.TryGetValue("vocabulary", out var vocabulary))
-                    throw new InvalidDataException($"'{file}' has no 'vocabulary' tensor");
-                return new CodingFeaturizer(Config.Coding, Config.CodingLoader(), vocabulary.DetachFromScope(),
-                    method.Kind == TermFeatureKind.SparseCoding, "main");
-            }
+                {
+                    var file = Path.Combine(folder, Vocabulary ?? VocabularyFile);
+                    if (!System.IO.File.Exists(file)) throw new InvalidDataException($"the model's vocabulary '{file}' is missing");
+                    var state = Serialization.Load(file);
+                    if (!state.TryGetValue("vocabulary", out var vocabulary))
+                        throw new InvalidDataException($"'{file}' has no 'vocabulary' tensor");
+                    return new CodingFeaturizer(Config.Coding, Config.CodingLoader(), vocabulary.DetachFromScope(),
+                        method.Kind == TermFeatureKind.SparseCoding, "main");
+                }
         }
     }
 
@@ -82,7 +83,8 @@ public sealed record TermsModelInfo(string Method, TermsConfig Config, int Seed,
         var result = new List<(TermsModelTask, TermClassifier)>();
         try
         {
-            foreach (var task in Tasks) result.Add((task, TermClassifier.Load(Path.Combine(folder, task.Classifier), task.Terms, task.Members)));
+            foreach (var task in Tasks) result.Add((task, TermClassifier.Load(Path.Combine(folder, task.Classifier), task.Terms,
+                task.Members)));
         }
         catch
         {

@@ -48,7 +48,8 @@ public sealed record TermsNetworkInfo(TermsNetworkKind Kind, TermsConfig Config,
         catch (Exception e) when (e is TorchException or ArgumentException or KeyNotFoundException)
         {
             owner.Dispose();
-            throw new InvalidDataException($"'{weights}' does not fit the {info.Config.Network} network its record describes: {e.Message}", e);
+            throw new InvalidDataException($"'{weights}' does not fit the {info.Config.Network} network its record describes: " +
+                e.Message, e);
         }
         trunk.Eval();
         return (trunk, owner, info);

@@ -39,8 +39,16 @@ public sealed class TermsData : IDisposable
             classifier = new { members = 3, lambdas = new[] { 0.01, 1.0 } },
             finetune = new { epochs = 1, batch_size = 16 },
             recalibration_batches = 2,
-            coding = new { height = 32, width = 80, words = 8, dictionary_sample = 1000, dictionary_rounds = 1, coding_iterations = 10,
-                pyramid_levels = new[] { 1, 2 } },
+            coding = new
+            {
+                height = 32,
+                width = 80,
+                words = 8,
+                dictionary_sample = 1000,
+                dictionary_rounds = 1,
+                coding_iterations = 10,
+                pyramid_levels = new[] { 1, 2 }
+            },
         }));
         Config = TermsConfig.Load(ConfigFile, TermsConfig.Demo);
     }
@@ -68,7 +76,8 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
         {
             Assert.Equal(3, task.Terms.Count);
             // the most frequent terms of the range's images
-            var counts = task.Train.Concat(task.Test).SelectMany(i => inherited[i]).GroupBy(t => t).ToDictionary(g => g.Key, g => g.Count());
+            var counts = task.Train.Concat(task.Test).SelectMany(i => inherited[i]).GroupBy(t => t).ToDictionary(g => g.Key, g =>
+                g.Count());
             Assert.All(task.Terms, t => Assert.True(counts[t] >= counts.Values.OrderByDescending(c => c).ElementAt(2)));
             Assert.All(task.Train.Concat(task.Test), i => Assert.Equal(task.Range, set.Manifest.Rows[i].Range));
             foreach (var i in task.Test) genesInTest.Add(set.Manifest.Rows[i].Gene!);
@@ -101,7 +110,8 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
             result.Layers.Select(l => $"{l.Method} {l.FeatureSet}").Order());
         Assert.Equal(result.Methods.Single(m => m.Method == "tl").MeanAuc.Mean,
             result.Layers.Single(l => l.Method == "tl" && l.FeatureSet == "block_2").MeanAuc.Mean);
-        foreach (var f in new[] { "config.json", "comparison.json", "comparison.md", "report.html", "roc-4-6-sc.svg", "roc-13-17-tl_mtl.svg",
+        foreach (var f in new[] { "config.json", "comparison.json", "comparison.md", "report.html", "roc-4-6-sc.svg",
+            "roc-13-17-tl_mtl.svg",
             "features/tl.block_2.bin", "seed-1/tl.json", "seed-1/tl/model.json", "seed-1/tl/classifier-range-4-6.pt",
             "seed-1/tl_mtl/network.json", "seed-1/tl-random/network.pt", "seed-1/sc/vocabulary.pt", "seed-1/bovw/features/main.bin" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
@@ -113,7 +123,8 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
 
         // a finished comparison resumes from its results, without extracting or training again
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(outDir, "seed-1/tl_mtl/network.pt"));
-        var again = new TermsComparison().Run(manifest, data.Config, [TermMethods.TlMtl, TermMethods.Tl], 1, layers: true, outDir, resume: true);
+        var again = new TermsComparison().Run(manifest, data.Config, [TermMethods.TlMtl, TermMethods.Tl], 1, layers: true, outDir,
+            resume: true);
         Assert.Equal(result.Methods.Single(m => m.Method == "tl+mtl").MeanAuc.Mean, again.Methods[0].MeanAuc.Mean);
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(outDir, "seed-1/tl_mtl/network.pt")));
     }
@@ -123,7 +134,8 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
     public void TrainEvaluateAndPredictPerImageAndPerBagFromTheCommandLine()
     {
         var model = Path.Combine(dir, "model");
-        var (code, stdout, stderr) = CliRunner.Run("terms", "train", data.Manifest, "--method", "tl-random", "--out", model, "--preset", "demo",
+        var (code, stdout, stderr) = CliRunner.Run("terms", "train", data.Manifest, "--method", "tl-random", "--out", model, "--preset",
+            "demo",
             "--config", data.ConfigFile);
         Assert.True(code == 0, stderr);
         Assert.Contains("tl-random: mean AUC", stdout);
@@ -193,7 +205,8 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
         var noTerms = Path.Combine(dir, "no-terms.csv");
         var manifest = Manifest.Load(data.Manifest);
         manifest.WithRows(manifest.Rows.Select(r => r with { Terms = null, Bag = null })).Save(noTerms);
-        var line = CliRunner.Fails(1, CliRunner.Run("terms", "compare", noTerms, "--out", Path.Combine(dir, "a"), "--config", data.ConfigFile));
+        var line = CliRunner.Fails(1, CliRunner.Run("terms", "compare", noTerms, "--out", Path.Combine(dir, "a"), "--config",
+            data.ConfigFile));
         Assert.Equal($"error: '{noTerms}' has no CV terms (column 'terms', ';'-separated): the terms workflow learns to annotate images " +
             "with terms, so it needs images annotated with them", line);
 
@@ -218,8 +231,15 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
             ("r18.pt", $"'{Path.Combine(dir, "r18.pt")}' holds resnet18 weights, not mobilenet_v2"),
         })
         {
-            File.WriteAllText(config, JsonSettings.Serialize(new { weights = Path.Combine(dir, file), height = 32, width = 80, ranges = new[] { 2 },
-                taps = new[] { "block_2" }, layers = Array.Empty<string>() }));
+            File.WriteAllText(config, JsonSettings.Serialize(new
+            {
+                weights = Path.Combine(dir, file),
+                height = 32,
+                width = 80,
+                ranges = new[] { 2 },
+                taps = new[] { "block_2" },
+                layers = Array.Empty<string>()
+            }));
             line = CliRunner.Fails(1, CliRunner.Run("terms", "train", data.Manifest, "--method", "tl", "--out", Path.Combine(dir, "c"),
                 "--preset", "demo", "--config", config));
             Assert.Equal($"error: {expected}", line);
@@ -257,7 +277,14 @@ public class TermsNetworkTests(TermsData data) : TempFolderTest, IClassFixture<T
         var small = Path.Combine(dir, "six.csv");
         new Manifest(manifest.Rows.Take(6), manifest.BaseDirectory).Save(small);
         var config = Path.Combine(dir, "vgg.json");
-        File.WriteAllText(config, JsonSettings.Serialize(new { weights, height = 32, width = 32, taps = new[] { "21" }, layers = new[] { "17", "pool4" } }));
+        File.WriteAllText(config, JsonSettings.Serialize(new
+        {
+            weights,
+            height = 32,
+            width = 32,
+            taps = new[] { "21" },
+            layers = new[] { "17", "pool4" }
+        }));
         var outDir = Path.Combine(dir, "features");
         var (code, stdout, stderr) = CliRunner.Run("terms", "extract", small, "--out", outDir, "--config", config, "--layers");
         Assert.True(code == 0, stderr);
@@ -296,16 +323,32 @@ public class TermsNetworkTests(TermsData data) : TempFolderTest, IClassFixture<T
         var config = Path.Combine(dir, "wbc.json");
         File.WriteAllText(config, JsonSettings.Serialize(new
         {
-            weights = data.Weights, height = 48, width = 48, taps = new[] { "block_5" }, layers = Array.Empty<string>(),
+            weights = data.Weights,
+            height = 48,
+            width = 48,
+            taps = new[] { "block_5" },
+            layers = Array.Empty<string>(),
             classifier = new { members = 3, lambdas = new[] { 0.1 } },
-            coding = new { height = 48, width = 48, words = 8, dictionary_sample = 500, dictionary_rounds = 1, coding_iterations = 10,
-                pyramid_levels = new[] { 1 } },
+            coding = new
+            {
+                height = 48,
+                width = 48,
+                words = 8,
+                dictionary_sample = 500,
+                dictionary_rounds = 1,
+                coding_iterations = 10,
+                pyramid_levels = new[] { 1 }
+            },
             test_share = 0.4,
         }));
         var (code, stdout, stderr) = CliRunner.Run("terms", "compare", manifest, "--out", Path.Combine(dir, "run"), "--seeds", "1",
             "--methods", "sc,tl", "--preset", "demo", "--config", config, "--labels-as-terms");
         Assert.True(code == 0, stderr);
-        var set = TermTaskSet.Build(Manifest.Load(manifest), TermsConfig.Load(config, TermsConfig.Demo) with { LabelsAsTerms = true, TestShare = 0.4 }, 1);
+        var set = TermTaskSet.Build(Manifest.Load(manifest), TermsConfig.Load(config, TermsConfig.Demo) with
+        {
+            LabelsAsTerms = true,
+            TestShare = 0.4
+        }, 1);
         var task = Assert.Single(set.Tasks);
         Assert.Equal("all", task.Name);
         Assert.Equal(Directory.GetDirectories(root).Length, task.Terms.Count);
