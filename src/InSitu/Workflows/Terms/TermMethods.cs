@@ -1,3 +1,5 @@
+using InSitu.Common;
+
 namespace InSitu.Workflows.Terms;
 
 /// <summary>Where a method's image vectors come from.</summary>
@@ -47,18 +49,8 @@ public static class TermMethods
 
     public static IEnumerable<string> Names => All.Select(m => m.Name);
 
-    public static TermMethod Find(string name) =>
-        All.FirstOrDefault(m => m.Name == name || m.Slug == name)
-        ?? throw new ArgumentException($"unknown method '{name}': use {string.Join(", ", Names)}");
+    public static TermMethod Find(string name) => MethodList.Find(All, name, m => m.Name, m => m.Slug);
 
     /// <summary>A comma-separated list of methods, each known and none twice.</summary>
-    public static IReadOnlyList<TermMethod> Parse(string list)
-    {
-        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (names.Length == 0) throw new ArgumentException($"no method given: use one or more of {string.Join(", ", Names)}");
-        var methods = names.Select(Find).ToList();
-        var twice = methods.GroupBy(m => m).FirstOrDefault(g => g.Count() > 1);
-        if (twice is not null) throw new ArgumentException($"method '{twice.Key}' is listed twice");
-        return methods;
-    }
+    public static IReadOnlyList<TermMethod> Parse(string list) => MethodList.Parse(list, All, Find, m => m.Name);
 }
