@@ -75,8 +75,8 @@ public static class Cli
 
     /// <summary>
     /// What is wrong with the command line, one message per problem. Help (--help, -h) overrides missing arguments and
-    /// options, so `insitu stage train --help` shows help, but not an unknown command: `insitu terms extract --help`
-    /// is an error, not the top-level help.
+    /// options, so `insitu stage train --help` shows help, but not an unknown command: `insitu frobnicate extract
+    /// --help` is an error, not the top-level help.
     /// </summary>
     private static List<string> ParseErrors(ParseResult parsed)
     {

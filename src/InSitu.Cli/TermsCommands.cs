@@ -222,7 +222,8 @@ public static class TermsCommands
         {
             Description = "Manifest CSV (with 'range', and 'bag' for per-bag scores) or folder of images"
         };
-        var output = OutOption("Per-image CSV: path, bag, range, task, one score per term (bad images: OUT.failures.csv)");
+        var output = OutOption("Per-image CSV: path, bag, range, task, one score column per term named as the term, as " +
+            "`bags evaluate --scores` reads it (bad images: OUT.failures.csv)");
         var bags = new Option<string?>("--bags") { Description = "Per-bag CSV (default OUT.bags.csv, written when images have a bag)" };
         var range = new Option<int?>("--range")
         {

@@ -3,7 +3,8 @@ namespace InSitu.Common;
 /// <summary>How a workflow's method registry reads method names from the command line (one place for every workflow).</summary>
 public static class MethodList
 {
-    /// <summary>The method named <paramref name="name"/> (or its file-name form); an unknown name is an error listing the valid ones.</summary>
+    /// <summary>The method named <paramref name="name"/> (or its file-name form); an unknown name is an error listing the valid
+    /// ones.</summary>
     public static T Find<T>(IReadOnlyList<T> all, string name, Func<T, string> nameOf, Func<T, string> slugOf) =>
         all.FirstOrDefault(m => nameOf(m) == name || slugOf(m) == name)
         ?? throw new ArgumentException($"unknown method '{name}': use {string.Join(", ", all.Select(nameOf))}");

@@ -72,7 +72,7 @@ public sealed class TermMethodRunner
                     method.UsesNetwork ? null : TermsModelInfo.VocabularyFile, modelTasks).Save(modelFolder);
             }
             notes["feature_length"] = file.Columns;
-            outcomes.Add(new TermOutcome(method.Name, _seed, main ? string.Join("+", _config.Taps) : set, metrics, main ? scores : [],
+            outcomes.Add(new TermOutcome(method.Name, _seed, main ? MainFeatureSet(method, _config) : set, metrics, main ? scores : [],
                 new Dictionary<string, object>(notes), watch.Elapsed.TotalSeconds));
         }
         if (layers && method.UsesNetwork)
@@ -115,6 +115,12 @@ public sealed class TermMethodRunner
         return TermFeatureExtraction.Run(_set.Manifest, _set.Rows, featurizer, FileOf, description, _cache, Progress,
             $"features {method}");
     }
+
+    /// <summary>What the main feature set of a method is, for tables: its taps, or its local-feature coding.</summary>
+    public static string MainFeatureSet(TermMethod method, TermsConfig config) => method.UsesNetwork
+        ? string.Join("+", config.Taps)
+        : $"{config.Coding.Words} {(method.Kind == TermFeatureKind.SparseCoding ? "atoms" : "words")}, pyramid " +
+          string.Join("+", config.Coding.PyramidLevels.Select(l => $"{l}x{l}"));
 
     private static string Safe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '+' ? c : '_'));
 

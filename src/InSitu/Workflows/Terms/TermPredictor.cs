@@ -11,11 +11,15 @@ namespace InSitu.Workflows.Terms;
 /// task takes every image). The score of a term is the fraction of the term's ensemble members voting for it (the
 /// score AUC is computed on; a plain-LR model writes its probability); a term counts as present above 1/2.
 /// <list type="bullet">
-/// <item>per image (OUT): path, bag, range, task, then one column per term of the model (empty where the term is not
-/// one of the image's task's);</item>
+/// <item>per image (OUT): path (absolute), bag, range, task, then one column per term of the model, named exactly as the
+/// term;</item>
 /// <item>per bag (BAGS, when images have a bag): bag, range, task, images, then per term the mean of its images' scores:
-/// the per-bag prediction that issue 14's bag model is compared with.</item>
+/// the per-bag prediction that the bag workflow's model is compared with.</item>
 /// </list>
+/// Both files are what `bags evaluate RUN MANIFEST --scores NAME=FILE` reads: a <c>bag</c> or <c>path</c> column and one
+/// probability column per term, every cell a number in [0, 1]. So a term the model has no classifier for in an image's
+/// range scores 0 there (predicted absent, as a bag model predicts a term impossible in a range), and an image's bag is its
+/// <c>bag</c> column, else GENE_RANGE from its gene and range (the bag workflow's bag ids), else empty.
 /// Images that cannot be read or have no task are skipped and listed in OUT.failures.csv.
 /// </summary>
 public static class TermPredictor
@@ -64,7 +68,7 @@ public static class TermPredictor
         string Cells(TermsModelTask task, Func<int, double> value) => string.Join(",", columns.Select(c =>
         {
             int k = Array.IndexOf(task.Terms, c);
-            return k < 0 ? "" : value(k).ToString("F4", CultureInfo.InvariantCulture);
+            return k < 0 ? "0" : value(k).ToString("F4", CultureInfo.InvariantCulture);
         }));
         var header = string.Join(",", columns.Select(c => Csv.Escape(c)));
         var rows = scores.Keys.Order().ToList();
@@ -73,12 +77,12 @@ public static class TermPredictor
         {
             var task = TaskOf(row)!;
             var mr = m.Rows[row];
-            text.Append(Csv.Line([m.FullPath(mr), mr.Bag ?? "", mr.Range?.ToString(CultureInfo.InvariantCulture) ?? range?.ToString(
+            text.Append(Csv.Line([m.FullPath(mr), BagOf(mr) ?? "", mr.Range?.ToString(CultureInfo.InvariantCulture) ?? range?.ToString(
                 CultureInfo.InvariantCulture) ?? "", task.Name])).Append(',').Append(Cells(task, k => scores[row][k])).Append('\n');
         }
         AtomicFile.WriteText(outCsv, text.ToString());
 
-        var bagged = rows.Where(r => m.Rows[r].Bag is not null).GroupBy(r => (bag: m.Rows[r].Bag!, task: TaskOf(r)!)).ToList();
+        var bagged = rows.Where(r => BagOf(m.Rows[r]) is not null).GroupBy(r => (bag: BagOf(m.Rows[r])!, task: TaskOf(r)!)).ToList();
         string? bagsPath = null;
         if (bagged.Count > 0)
         {
@@ -97,5 +101,13 @@ public static class TermPredictor
             AtomicFile.WriteText(bagsPath, bags.ToString());
         }
         return new Result(rows.Count, total, failures, failuresPath, bagged.Count, bagsPath);
+    }
+
+    /// <summary>An image's bag id as the bag workflow spells it: its bag column, else GENE_RANGE, else none.</summary>
+    public static string? BagOf(ManifestRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        if (row.Bag is not null) return row.Bag;
+        return row.Gene is { } gene && row.Range is { } range ? $"{gene}_{range.ToString(CultureInfo.InvariantCulture)}" : null;
     }
 }

@@ -70,7 +70,11 @@ public sealed class TermsComparison
             }
         }
         var tasks = first!.Tasks.Select(t => t.Name).ToList();
-        var summaries = methods.Select(m => Summarise(m.Name, outcomes.Where(o => o.Method == m.Name).ToList(), tasks)).ToList();
+        var summaries = methods.Select(m =>
+        {
+            var summary = Summarise(m.Name, outcomes.Where(o => o.Method == m.Name).ToList(), tasks);
+            return summary with { FeatureSet = TermMethodRunner.MainFeatureSet(m, config) };
+        }).ToList();
         var layerSummaries = layerOutcomes.GroupBy(o => (o.Method, o.FeatureSet))
             .Select(g => Summarise(g.Key.Method, g.ToList(), tasks) with { FeatureSet = g.Key.FeatureSet }).ToList();
         var result = new Result(summaries, layerSummaries, seeds, tasks);

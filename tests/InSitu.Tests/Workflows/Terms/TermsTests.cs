@@ -117,7 +117,12 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
         var html = File.ReadAllText(Path.Combine(outDir, "report.html"));
         Assert.Contains("Table 2", html);
+        Assert.Contains("Layer comparison", html);
         Assert.Contains("roc-11-12-tl.svg", html);
+        // the table names each method's own features: taps for the networks, the coding for sc and bovw
+        Assert.Equal("block_2", result.Methods.Single(m => m.Method == "tl").FeatureSet);
+        Assert.Equal("8 atoms, pyramid 1x1+2x2", result.Methods.Single(m => m.Method == "sc").FeatureSet);
+        Assert.Equal("8 words, pyramid 1x1+2x2", result.Methods.Single(m => m.Method == "bovw").FeatureSet);
         using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json"))))
             Assert.Equal(5, doc.RootElement.GetProperty("methods").GetArrayLength());
 
@@ -174,15 +179,24 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
             Assert.Equal(mine.Count, int.Parse(cells[3], CultureInfo.InvariantCulture));
             for (int c = 4; c < header.Length; c++)
             {
-                if (cells[c].Length == 0)
-                {
-                    Assert.All(mine, i => Assert.Equal("", i[c]));
-                    continue;
-                }
                 double mean = mine.Average(i => double.Parse(i[c], CultureInfo.InvariantCulture));
                 Assert.Equal(mean, double.Parse(cells[c], CultureInfo.InvariantCulture), 3);
             }
         }
+        AssertBagScoresFile(csv, model, manifest);
+        AssertBagScoresFile(Path.Combine(dir, "out", "terms.bags.csv"), model, manifest);
+
+        // without a bag column, an image's bag is GENE_RANGE, the bag workflow's id
+        var noBags = Path.Combine(dir, "no-bags.csv");
+        File.WriteAllLines(noBags, new[] { "path,range,gene" }.Concat(manifest.Rows.Where(r => r.Range == 5 && r.Gene is not null).Take(4)
+            .Select(r => $"{manifest.FullPath(r)},5,{r.Gene}")));
+        var noBagsOut = Path.Combine(dir, "no-bags-out.csv");
+        (code, _, stderr) = CliRunner.Run("terms", "predict", model, noBags, "--out", noBagsOut);
+        Assert.True(code == 0, stderr);
+        var noBagRows = File.ReadAllLines(noBagsOut).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(4, noBagRows.Count);
+        Assert.All(noBagRows, r => Assert.Equal(manifest.Rows.First(m => manifest.FullPath(m) == r[0]).Gene + "_5", r[1]));
+        Assert.True(File.Exists(Path.Combine(dir, "no-bags-out.bags.csv")));
 
         // a folder without ranges: --range says which classifiers; an unreadable file is skipped, not fatal
         var folder = Path.Combine(dir, "folder");
@@ -196,6 +210,35 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
         Assert.Equal(4, File.ReadAllLines(folderCsv).Length);
         Assert.Contains("broken.png", File.ReadAllText(Path.Combine(dir, "folder.failures.csv")));
         Assert.Contains("no stage range", CliRunner.Fails(1, CliRunner.Run("terms", "predict", model, folder, "--out", folderCsv)));
+    }
+
+    /// <summary>
+    /// The contract of the bag workflow's `bags evaluate --scores NAME=FILE`: a 'bag' or 'path' column (a path relative to
+    /// the file's folder or absolute, naming an image of the manifest) and, for every term of the model, a column named
+    /// exactly as the term whose every cell is a probability.
+    /// </summary>
+    private static void AssertBagScoresFile(string file, string model, Manifest manifest)
+    {
+        var (info, _) = TermsModelInfo.Load(model);
+        var lines = File.ReadAllLines(file);
+        var header = lines[0].Split(',').ToList();
+        int key = header.IndexOf("bag") is >= 0 and var b ? b : header.IndexOf("path");
+        Assert.True(key >= 0, $"{file}: no bag or path column");
+        var bagIds = manifest.Rows.Select(TermPredictor.BagOf).ToHashSet();
+        var paths = manifest.Rows.Select(manifest.FullPath).ToHashSet();
+        var folder = Path.GetDirectoryName(file)!;
+        foreach (var line in lines.Skip(1))
+        {
+            var cells = line.Split(',');
+            Assert.Equal(header.Count, cells.Length);
+            Assert.Contains(cells[key], bagIds);
+            if (header.IndexOf("path") is >= 0 and var p) Assert.Contains(Path.GetFullPath(Path.Combine(folder, cells[p])), paths);
+            foreach (var term in info.Tasks.SelectMany(t => t.Terms))
+            {
+                var value = double.Parse(cells[header.IndexOf(term)], NumberStyles.Float, CultureInfo.InvariantCulture);
+                Assert.InRange(value, 0, 1);
+            }
+        }
     }
 
     [Fact]
