@@ -229,20 +229,28 @@ public static class TermsCommands
         {
             Description = "Stage range (1..6) of images that have none, e.g. a folder of 4-6 images"
         };
+        var terms = new Option<string?>("--terms")
+        {
+            Description = "Write these term columns (one term per line, e.g. a bag model's attributes); terms without a classifier " +
+                "score 0. Default: the model's terms"
+        };
         var strict = DataCommands.StrictOption();
         cmd.Arguments.Add(run);
         cmd.Arguments.Add(input);
-        foreach (var o in new Option[] { output, bags, range, strict }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { output, bags, range, terms, strict }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             var outFile = Path.GetFullPath(pr.GetValue(output)!);
             TermPredictor.Result? result = null;
             WithProgress(p => result = TermPredictor.PredictToCsv(pr.GetValue(run)!, pr.GetValue(input)!, outFile, pr.GetValue(bags),
-                pr.GetValue(range), p));
+                pr.GetValue(range), p, pr.GetValue(terms)));
             DataCommands.PrintSkipped("skipped", result!.Failures, result.FailuresPath);
             var summary = FailureReport.Summary("predicted", result.Written, result.Images, result.Failures.Count, result.FailuresPath);
             Console.WriteLine($"{summary} -> {outFile}");
             if (result.BagsPath is not null) Console.WriteLine($"{result.Bags} bags -> {result.BagsPath}");
+            if (result.Unmodelled.Count > 0)
+                Console.WriteLine($"{result.Unmodelled.Count} listed terms have no classifier in the model and score 0: " +
+                    string.Join(", ", result.Unmodelled.Select(t => $"'{t}'")));
             return DataCommands.StrictExit(pr.GetValue(strict), result.Failures.Count);
         });
         return cmd;

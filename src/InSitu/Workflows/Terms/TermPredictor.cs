@@ -25,12 +25,17 @@ namespace InSitu.Workflows.Terms;
 public static class TermPredictor
 {
     public sealed record Result(int Written, int Images, IReadOnlyList<(string path, string reason)> Failures, string FailuresPath,
-        int Bags, string? BagsPath);
+        int Bags, string? BagsPath, IReadOnlyList<string> Unmodelled);
 
+    /// <param name="termsFile">Optional: the term columns to write, one term per line (e.g. another model's attributes);
+    /// a listed term the model has no classifier for scores 0 everywhere and is named in <see cref="Result.Unmodelled"/>.
+    /// Default: every term of the model.</param>
     public static Result PredictToCsv(string modelPath, string input, string outCsv, string? bagsCsv = null, int? range = null,
-        TermsProgress? progress = null)
+        TermsProgress? progress = null, string? termsFile = null)
     {
         var (info, folder) = TermsModelInfo.Load(modelPath);
+        var modelled = info.Tasks.SelectMany(t => t.Terms).Distinct(StringComparer.Ordinal).ToList();
+        var columns = termsFile is null ? modelled : ReadTerms(termsFile);
         if (range is { } r && r is < 1 or > 6) throw new ArgumentException($"--range must be a stage range 1..6 (got {r})");
         var (m, skipped) = ImageInputs.Collect([input]);
         int total = m.Rows.Count + skipped.Count;
@@ -64,7 +69,6 @@ public static class TermPredictor
         FailureReport.Write(failuresPath, failures);
         if (scores.Count == 0) throw FailureReport.NothingUsable($"in '{input}'", total, failures, failuresPath);
 
-        var columns = info.Tasks.SelectMany(t => t.Terms).Distinct(StringComparer.Ordinal).ToList();
         string Cells(TermsModelTask task, Func<int, double> value) => string.Join(",", columns.Select(c =>
         {
             int k = Array.IndexOf(task.Terms, c);
@@ -100,7 +104,26 @@ public static class TermPredictor
             }
             AtomicFile.WriteText(bagsPath, bags.ToString());
         }
-        return new Result(rows.Count, total, failures, failuresPath, bagged.Count, bagsPath);
+        return new Result(rows.Count, total, failures, failuresPath, bagged.Count, bagsPath,
+            columns.Where(c => !modelled.Contains(c, StringComparer.Ordinal)).ToList());
+    }
+
+    /// <summary>A list of terms, one per line (blank lines ignored); an error names the file and the line of a repeated one.</summary>
+    public static List<string> ReadTerms(string file)
+    {
+        if (!File.Exists(file)) throw new FileNotFoundException($"terms file '{file}' does not exist (one term per line)", file);
+        var terms = new List<string>();
+        var lines = File.ReadAllLines(file);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var term = lines[i].Trim();
+            if (term.Length == 0) continue;
+            if (terms.Contains(term, StringComparer.Ordinal))
+                throw new InvalidDataException($"{file}:{i + 1}: term '{term}' is listed twice");
+            terms.Add(term);
+        }
+        if (terms.Count == 0) throw new InvalidDataException($"{file}: no terms (expected one term per line)");
+        return terms;
     }
 
     /// <summary>An image's bag id as the bag workflow spells it: its bag column, else GENE_RANGE, else none.</summary>

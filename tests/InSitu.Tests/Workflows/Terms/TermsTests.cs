@@ -198,6 +198,21 @@ public class TermsWorkflowTests(TermsData data) : TempFolderTest, IClassFixture<
         Assert.All(noBagRows, r => Assert.Equal(manifest.Rows.First(m => manifest.FullPath(m) == r[0]).Gene + "_5", r[1]));
         Assert.True(File.Exists(Path.Combine(dir, "no-bags-out.bags.csv")));
 
+        // --terms: exactly the listed columns (e.g. a bag model's attributes); a term without a classifier scores 0
+        var listed = Path.Combine(dir, "attributes.txt");
+        File.WriteAllLines(listed, ["no such term", "", header[5]]);
+        var listedOut = Path.Combine(dir, "listed.csv");
+        (code, stdout, stderr) = CliRunner.Run("terms", "predict", model, noBags, "--out", listedOut, "--terms", listed);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("1 listed terms have no classifier in the model and score 0: 'no such term'", stdout);
+        var listedLines = File.ReadAllLines(listedOut);
+        Assert.Equal($"path,bag,range,task,no such term,{header[5]}", listedLines[0]);
+        var full = File.ReadAllLines(noBagsOut).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(full.Select(r => $"{string.Join(",", r[..4])},0,{r[5]}"), listedLines.Skip(1));
+        File.AppendAllLines(listed, [header[5]]);
+        Assert.Equal($"error: {listed}:4: term '{header[5]}' is listed twice",
+            CliRunner.Fails(1, CliRunner.Run("terms", "predict", model, noBags, "--out", listedOut, "--terms", listed)));
+
         // a folder without ranges: --range says which classifiers; an unreadable file is skipped, not fatal
         var folder = Path.Combine(dir, "folder");
         Directory.CreateDirectory(folder);
