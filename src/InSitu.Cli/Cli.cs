@@ -35,6 +35,7 @@ public static class Cli
         foreach (var c in InterpretCommands.Build()) root.Subcommands.Add(c);
         root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(WeightsCommands.Build());
+        root.Subcommands.Add(SegmentCommands.Build());
         return root;
     }
 
