@@ -4,8 +4,8 @@ using InSitu.Torch;
 
 namespace InSitu.Imaging;
 
-/// <summary>Sample layout of a <see cref="PngStreamWriter"/>: grey or RGB, 8 or 16 bits per sample.</summary>
-public enum PngFormat { Gray8, Gray16, Rgb8 }
+/// <summary>Sample layout of a <see cref="PngStreamWriter"/>: grey or RGB, 8 or 16 bits per sample, or 8-bit palette indices.</summary>
+public enum PngFormat { Gray8, Gray16, Rgb8, Indexed8 }
 
 /// <summary>
 /// Writes a PNG row by row, so an image of any size leaves memory as it is made: IHDR, then IDAT chunks of a zlib
@@ -25,14 +25,17 @@ public sealed class PngStreamWriter : IDisposable
     private int _rows;
     private bool _done;
 
-    public PngStreamWriter(string path, int width, int height, PngFormat format)
+    /// <param name="palette">Indexed8 only: the colour of each index (at most 256).</param>
+    public PngStreamWriter(string path, int width, int height, PngFormat format, IReadOnlyList<(byte R, byte G, byte B)>? palette = null)
     {
+        if ((format == PngFormat.Indexed8) != palette is not null || palette is { Count: 0 or > 256 })
+            throw new ArgumentException("an indexed PNG needs a palette of 1..256 colours, and only an indexed PNG takes one");
         if (width < 1 || height < 1) throw new ArgumentException($"a PNG needs a positive size, not {width}x{height}");
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(dir)) throw new IOException($"cannot write image '{path}': folder '{dir}' does not exist");
         (_path, Width, Height, _format) = (path, width, height, format);
         _tmp = AtomicFile.TemporaryPath(path);
-        int bytes = width * format switch { PngFormat.Gray8 => 1, PngFormat.Gray16 => 2, _ => 3 };
+        int bytes = width * format switch { PngFormat.Gray16 => 2, PngFormat.Rgb8 => 3, _ => 1 };
         (_previous, _current, _filtered) = (new byte[bytes], new byte[bytes], new byte[bytes + 1]);
         _file = new FileStream(_tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         _file.Write(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
@@ -40,8 +43,9 @@ public sealed class PngStreamWriter : IDisposable
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = (byte)(format == PngFormat.Gray16 ? 16 : 8);
-        header[9] = (byte)(format == PngFormat.Rgb8 ? 2 : 0);
+        header[9] = (byte)(format switch { PngFormat.Rgb8 => 2, PngFormat.Indexed8 => 3, _ => 0 });
         WriteChunk(_file, "IHDR", header);
+        if (palette is not null) WriteChunk(_file, "PLTE", palette.SelectMany(c => new[] { c.R, c.G, c.B }).ToArray());
         _idat = new IdatStream(_file);
         _zlib = new ZLibStream(_idat, CompressionLevel.Fastest, leaveOpen: true);
     }
@@ -50,7 +54,7 @@ public sealed class PngStreamWriter : IDisposable
     public int Height { get; }
     public int RowsWritten => _rows;
 
-    /// <summary>The next row of 8-bit samples (Width for grey, 3 x Width interleaved for RGB).</summary>
+    /// <summary>The next row of 8-bit samples (Width for grey and indices, 3 x Width interleaved for RGB).</summary>
     public void WriteRow(ReadOnlySpan<byte> samples)
     {
         if (_format == PngFormat.Gray16) throw new InvalidOperationException("a 16-bit PNG takes 16-bit rows");
