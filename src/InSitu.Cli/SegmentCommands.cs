@@ -218,8 +218,9 @@ public static class SegmentCommands
             for (int c = 0; c < result.ClassNames.Length; c++)
                 t.AddRow(Markup.Escape($"{c} {result.ClassNames[c]}"), result.IoU[c].ToString("F4", CultureInfo.InvariantCulture),
                     result.Dice[c].ToString("F4", CultureInfo.InvariantCulture));
-            t.AddRow("mean", result.MeanIoU.ToString("F4", CultureInfo.InvariantCulture), result.MeanDice.ToString("F4", CultureInfo.InvariantCulture));
             AnsiConsole.Write(t);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"mean IoU {result.MeanIoU:F4}, mean Dice {result.MeanDice:F4} over {result.ClassNames.Length} classes"));
             Console.WriteLine($"report: {result.Report}");
             return 0;
         });
