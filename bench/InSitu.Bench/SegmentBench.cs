@@ -122,9 +122,9 @@ internal static class SegmentBench
                     Pairs = train, OutDir = run, Config = config, Seed = fold + 1, Report = false, Resume = true,
                 });
                 var eval = SegmentationEvaluator.Evaluate(trained.RunDir, [new PatchPair(data[fold].Image, full[fold])], Path.Combine(run, "eval"));
-                var scores = headline(eval.IoU);
+                var scores = headline(eval.Iou);
                 perMode[mode].Add(scores);
-                results.Add(new { fold = fold + 1, image = Path.GetFileName(data[fold].Image), mode, iou = eval.IoU, dice = eval.Dice, scores,
+                results.Add(new { fold = fold + 1, image = Path.GetFileName(data[fold].Image), mode, iou = eval.Iou, dice = eval.Dice, scores,
                     epochs = trained.History.Count, seconds = Math.Round(trained.Seconds, 1) });
                 Console.WriteLine($"fold {fold + 1} {mode}: " + string.Join(", ", scores.Select(kv =>
                     string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F3}"))));

@@ -216,11 +216,11 @@ public static class SegmentCommands
                 pr.GetValue(palette) is { } pf ? LabelPalette.Load(pf) : null, pr.GetValue(mc));
             var t = new Table().AddColumn("class").AddColumn(new TableColumn("IoU").RightAligned()).AddColumn(new TableColumn("Dice").RightAligned());
             for (int c = 0; c < result.ClassNames.Length; c++)
-                t.AddRow(Markup.Escape($"{c} {result.ClassNames[c]}"), result.IoU[c].ToString("F4", CultureInfo.InvariantCulture),
+                t.AddRow(Markup.Escape($"{c} {result.ClassNames[c]}"), result.Iou[c].ToString("F4", CultureInfo.InvariantCulture),
                     result.Dice[c].ToString("F4", CultureInfo.InvariantCulture));
             AnsiConsole.Write(t);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mean IoU {result.MeanIoU:F4}, mean Dice {result.MeanDice:F4} over {result.ClassNames.Length} classes"));
+                $"mean IoU {result.MeanIou:F4}, mean Dice {result.MeanDice:F4} over {result.ClassNames.Length} classes"));
             Console.WriteLine($"report: {result.Report}");
             return 0;
         });
@@ -304,7 +304,7 @@ public static class SegmentCommands
             var result = simulation.Run(options);
             foreach (var c in result.Curves)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{c.Strategy}: IoU of class {options.TargetClass} after {c.Patches[^1]} patches {c.MeanIoU[^1]:F3} ± {c.StdIoU[^1]:F3}"));
+                    $"{c.Strategy}: IoU of class {options.TargetClass} after {c.Patches[^1]} patches {c.MeanIou[^1]:F3} ± {c.StdIou[^1]:F3}"));
             Console.WriteLine($"report: {result.Report} ({result.Seconds / 60:F1} min)");
             return 0;
         });

@@ -48,12 +48,12 @@ public sealed record SimulationOptions
 }
 
 /// <summary>One round of one strategy: what it trained on and what it measured on the unused patches.</summary>
-public sealed record SimulationRound(int Round, int TrainPatches, int UnusedPatches, double TargetIoU, double TargetDice, double MeanIoU,
-    double MeanDice, double[] IoU, double[] Dice, int Epochs, double Seconds, int Next);
+public sealed record SimulationRound(int Round, int TrainPatches, int UnusedPatches, double TargetIou, double TargetDice, double MeanIou,
+    double MeanDice, double[] Iou, double[] Dice, int Epochs, double Seconds, int Next);
 
 /// <summary>Learning curves over seeds: per number of training patches, mean and std of the target class's IoU and Dice.</summary>
-public sealed record SimulationCurve(string Strategy, int[] Patches, double[] MeanIoU, double[] StdIoU, double[] MeanDice, double[] StdDice,
-    double[] MeanOverClassesIoU, int[] Seeds);
+public sealed record SimulationCurve(string Strategy, int[] Patches, double[] MeanIou, double[] StdIou, double[] MeanDice, double[] StdDice,
+    double[] MeanOverClassesIou, int[] Seeds);
 
 public sealed record SimulationResult(string Report, IReadOnlyList<SimulationCurve> Curves, string[] ClassNames, int Cells, double Seconds);
 
@@ -161,7 +161,7 @@ public sealed class AnnotationSimulation
                     rounds.Add(result);
                     run.WriteJson("simulation.json", state);
                     Log?.Invoke($"seed {seed}, {strategy}, {round} training patch(es): IoU of class {options.TargetClass} " +
-                        $"{result.TargetIoU:F3}, mean IoU {result.MeanIoU:F3} on {result.UnusedPatches} unused patches " +
+                        $"{result.TargetIou:F3}, mean IoU {result.MeanIou:F3} on {result.UnusedPatches} unused patches " +
                         $"({result.Epochs} epochs, {result.Seconds:F0} s)");
                 }
         }
@@ -335,9 +335,9 @@ public sealed class AnnotationSimulation
         IEnumerable<SimulationRound> At(int round) => seeds
             .Select(s => (s.Rounds.GetValueOrDefault(round == 1 ? Active : strategy) ?? []).FirstOrDefault(r => r.Round == round))
             .Where(r => r is not null)!;
-        var iou = x.Select(r => MeanStd.Of(At(r).Select(v => v.TargetIoU).ToList())).ToArray();
+        var iou = x.Select(r => MeanStd.Of(At(r).Select(v => v.TargetIou).ToList())).ToArray();
         var dice = x.Select(r => MeanStd.Of(At(r).Select(v => v.TargetDice).ToList())).ToArray();
-        var mean = x.Select(r => At(r).Select(v => v.MeanIoU).DefaultIfEmpty(double.NaN).Average()).ToArray();
+        var mean = x.Select(r => At(r).Select(v => v.MeanIou).DefaultIfEmpty(double.NaN).Average()).ToArray();
         return new SimulationCurve(strategy, x, iou.Select(v => v.Mean).ToArray(), iou.Select(v => v.Std).ToArray(),
             dice.Select(v => v.Mean).ToArray(), dice.Select(v => v.Std).ToArray(), mean, x.Select(r => At(r).Count()).ToArray());
     }

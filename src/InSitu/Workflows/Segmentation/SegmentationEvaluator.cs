@@ -7,10 +7,10 @@ using InSitu.Torch;
 namespace InSitu.Workflows.Segmentation;
 
 /// <summary>One image's scores.</summary>
-public sealed record ImageEvaluation(string Image, string Truth, double[] IoU, double[] Dice, long Pixels);
+public sealed record ImageEvaluation(string Image, string Truth, double[] Iou, double[] Dice, long Pixels);
 
 /// <summary>Scores over all images, pixels pooled (one confusion matrix), per class and as means over classes.</summary>
-public sealed record SegmentationEvaluation(string[] ClassNames, double[] IoU, double[] Dice, double MeanIoU, double MeanDice,
+public sealed record SegmentationEvaluation(string[] ClassNames, double[] Iou, double[] Dice, double MeanIou, double MeanDice,
     long[][] Confusion, IReadOnlyList<ImageEvaluation> Images, string Report);
 
 /// <summary>

@@ -28,7 +28,7 @@ internal static class SimulationReport
         var x = curves[0].Patches.Select(v => (double)v).ToList();
         var figures = run.Subfolder("figures");
         File.WriteAllText(Path.Combine(figures, "learning-curve-iou.svg"), BandChart.Svg(x,
-            curves.Select(c => new BandSeries(c.Strategy == AnnotationSimulation.Active ? $"active ({rule})" : "random", c.MeanIoU, c.StdIoU))
+            curves.Select(c => new BandSeries(c.Strategy == AnnotationSimulation.Active ? $"active ({rule})" : "random", c.MeanIou, c.StdIou))
                 .ToList(), "annotated training patches", $"IoU of class {o.TargetClass} ({names[o.TargetClass]})", 0, 1));
         report.Image("figures/learning-curve-iou.svg",
             $"Learning curve: IoU of {names[o.TargetClass]} on the unused patches, mean ± std over {seeds.Count} seed(s)");
@@ -38,16 +38,16 @@ internal static class SimulationReport
         report.Image("figures/learning-curve-dice.svg", $"Dice of {names[o.TargetClass]}, mean ± std over seeds");
         var active = curves[0];
         var random = curves[1];
-        var gaps = Enumerable.Range(1, Math.Max(0, patches - 1)).Select(i => active.MeanIoU[i] - random.MeanIoU[i]).Where(double.IsFinite).ToList();
-        report.Paragraph($"After {patches} patch(es): active {P(active.MeanIoU[^1])} ± {P(active.StdIoU[^1])}, random " +
-            $"{P(random.MeanIoU[^1])} ± {P(random.StdIoU[^1])} IoU of {names[o.TargetClass]}. Mean gap active - random over rounds " +
+        var gaps = Enumerable.Range(1, Math.Max(0, patches - 1)).Select(i => active.MeanIou[i] - random.MeanIou[i]).Where(double.IsFinite).ToList();
+        report.Paragraph($"After {patches} patch(es): active {P(active.MeanIou[^1])} ± {P(active.StdIou[^1])}, random " +
+            $"{P(random.MeanIou[^1])} ± {P(random.StdIou[^1])} IoU of {names[o.TargetClass]}. Mean gap active - random over rounds " +
             $"2..{patches}: {(gaps.Count > 0 ? P(gaps.Average()) : "-")}.");
         report.Table(new[] { "patches", "active IoU", "random IoU", "gap", "active Dice", "random Dice", "active mean IoU", "random mean IoU", "seeds" },
             Enumerable.Range(0, patches).Select(i => (IReadOnlyList<string>)new[]
             {
-                $"{i + 1}", $"{P(active.MeanIoU[i])} ± {P(active.StdIoU[i])}", $"{P(random.MeanIoU[i])} ± {P(random.StdIoU[i])}",
-                P(active.MeanIoU[i] - random.MeanIoU[i]), $"{P(active.MeanDice[i])} ± {P(active.StdDice[i])}",
-                $"{P(random.MeanDice[i])} ± {P(random.StdDice[i])}", P(active.MeanOverClassesIoU[i]), P(random.MeanOverClassesIoU[i]),
+                $"{i + 1}", $"{P(active.MeanIou[i])} ± {P(active.StdIou[i])}", $"{P(random.MeanIou[i])} ± {P(random.StdIou[i])}",
+                P(active.MeanIou[i] - random.MeanIou[i]), $"{P(active.MeanDice[i])} ± {P(active.StdDice[i])}",
+                $"{P(random.MeanDice[i])} ± {P(random.StdDice[i])}", P(active.MeanOverClassesIou[i]), P(random.MeanOverClassesIou[i]),
                 $"{active.Seeds[i]}/{random.Seeds[i]}",
             }));
         if (seeds.Count > 0)
@@ -68,6 +68,18 @@ internal static class SimulationReport
                 cancel.ThrowIfCancellationRequested();
             }
             report.ImageRow(rows, "As in seed 003's figures: the model's probability of the target class over the whole image");
+            int last = Math.Min(patches, activePicks.Count);
+            var lastFolder = last == 1 ? run.File(Path.Combine($"seed-{seed}", "round-01"))
+                : run.File(Path.Combine($"seed-{seed}", AnnotationSimulation.Active, $"round-{last:D2}"));
+            if (File.Exists(Path.Combine(lastFolder, "train", SegmentationModel.InfoFile)))
+            {
+                using var model = SegmentationModel.Load(Path.Combine(lastFolder, "train"));
+                var preview = SegmentationReport.Preview(model, image, new PredictOptions(), cancel);
+                var strokes = LabelImage.Read(Path.Combine(lastFolder, "labels.png"), model.Classes);
+                report.ImageRow(SegmentationReport.Figures(run, $"seed{seed}-active-round{last:D2}", preview,
+                    SegmentationReport.SampleLabels(strokes, preview), false),
+                    $"Seed {seed}, active, {last} patch(es): image, simulated strokes, prediction, entropy");
+            }
         }
         report.Save(run);
         return run.File("report.html");

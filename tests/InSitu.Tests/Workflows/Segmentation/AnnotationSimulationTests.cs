@@ -44,10 +44,10 @@ public class AnnotationSimulationTests : TempFolderTest
         {
             Assert.Equal(new[] { 1, 2, 3 }, curve.Patches);
             Assert.Equal(new[] { 2, 2, 2 }, curve.Seeds);
-            Assert.All(curve.MeanIoU, v => Assert.InRange(v, 0, 1));
+            Assert.All(curve.MeanIou, v => Assert.InRange(v, 0, 1));
         }
         // round 1 is shared by both strategies
-        Assert.Equal(result.Curves[0].MeanIoU[0], result.Curves[1].MeanIoU[0]);
+        Assert.Equal(result.Curves[0].MeanIou[0], result.Curves[1].MeanIou[0]);
         var report = File.ReadAllText(result.Report);
         Assert.Contains("figures/learning-curve-iou.svg", report);
         Assert.Contains("<polygon", File.ReadAllText(Path.Combine(dir, "sim", "figures", "learning-curve-iou.svg")));

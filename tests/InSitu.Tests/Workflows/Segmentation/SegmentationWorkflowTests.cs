@@ -35,7 +35,7 @@ public class SegmentationWorkflowTests : TempFolderTest
         Assert.InRange(result.BestEpoch, 1, result.History.Count);
 
         var evaluation = SegmentationEvaluator.Evaluate(result.ModelPath, [new PatchPair(other, otherTruth)], Path.Combine(dir, "eval"));
-        Assert.True(evaluation.IoU[1] > 0.7, $"IoU of the discs {evaluation.IoU[1]:F3}");
+        Assert.True(evaluation.Iou[1] > 0.7, $"IoU of the discs {evaluation.Iou[1]:F3}");
         Assert.True(File.Exists(Path.Combine(dir, "eval", "evaluation.json")));
 
         using var model = SegmentationModel.Load(result.RunDir);
