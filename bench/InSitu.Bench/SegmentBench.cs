@@ -78,7 +78,13 @@ internal static class SegmentBench
         var s = Overlap.PerClass(confusion);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            patches = n, fraction, seed, iou = s.IoU, dice = s.Dice, epochs = result.History.Count, best_epoch = result.BestEpoch,
+            patches = n,
+            fraction,
+            seed,
+            iou = s.IoU,
+            dice = s.Dice,
+            epochs = result.History.Count,
+            best_epoch = result.BestEpoch,
             seconds = Math.Round(watch.Elapsed.TotalSeconds, 1),
         }));
         return 0;
@@ -115,27 +121,49 @@ internal static class SegmentBench
         {
             foreach (var (mode, labels) in new[] { ("strokes", strokes), ("full", full) })
             {
-                var train = Enumerable.Range(0, data.Count).Where(i => i != fold).Select(i => new PatchPair(data[i].Image, labels[i])).ToList();
+                var train = Enumerable.Range(0, data.Count).Where(i => i != fold)
+                    .Select(i => new PatchPair(data[i].Image, labels[i])).ToList();
                 var run = Path.Combine(outDir, $"fold-{fold + 1:D2}", mode);
                 var trained = SegmentationTraining.Train(new SegmentationTrainRequest
                 {
-                    Pairs = train, OutDir = run, Config = config, Seed = fold + 1, Report = false, Resume = true,
+                    Pairs = train,
+                    OutDir = run,
+                    Config = config,
+                    Seed = fold + 1,
+                    Report = false,
+                    Resume = true,
                 });
-                var eval = SegmentationEvaluator.Evaluate(trained.RunDir, [new PatchPair(data[fold].Image, full[fold])], Path.Combine(run, "eval"));
+                var eval = SegmentationEvaluator.Evaluate(trained.RunDir, [new PatchPair(data[fold].Image, full[fold])],
+                    Path.Combine(run, "eval"));
                 var scores = headline(eval.Iou);
                 perMode[mode].Add(scores);
-                results.Add(new { fold = fold + 1, image = Path.GetFileName(data[fold].Image), mode, iou = eval.Iou, dice = eval.Dice, scores,
-                    epochs = trained.History.Count, seconds = Math.Round(trained.Seconds, 1) });
+                results.Add(new
+                {
+                    fold = fold + 1,
+                    image = Path.GetFileName(data[fold].Image),
+                    mode,
+                    iou = eval.Iou,
+                    dice = eval.Dice,
+                    scores,
+                    epochs = trained.History.Count,
+                    seconds = Math.Round(trained.Seconds, 1)
+                });
                 Console.WriteLine($"fold {fold + 1} {mode}: " + string.Join(", ", scores.Select(kv =>
                     string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F3}"))));
             }
         }
         var json = JsonSettings.Serialize(new
         {
-            benchmark = name, classes = classNames, stroke_fraction = fraction, annotated_share = annotated.Average(), folds, config,
+            benchmark = name,
+            classes = classNames,
+            stroke_fraction = fraction,
+            annotated_share = annotated.Average(),
+            folds,
+            config,
             summary = perMode.ToDictionary(m => m.Key, m => m.Value.Count == 0 ? null : m.Value[0].Keys.ToDictionary(k => k,
                 k => new { mean = MeanStd.Of(m.Value.Select(v => v[k])).Mean, std = MeanStd.Of(m.Value.Select(v => v[k])).Std })),
-            results, seconds = Math.Round(watch.Elapsed.TotalSeconds),
+            results,
+            seconds = Math.Round(watch.Elapsed.TotalSeconds),
             machine = "2 shared cores, loaded by other jobs",
         });
         var resultFile = o.GetValueOrDefault("result", Path.Combine("bench", "results", name + ".json"));
@@ -157,7 +185,9 @@ internal static class SegmentBench
         var config = Config(o, SegmentationConfig.Demo with { Gray = false, Scale = 0.5f });
         return LeaveOneOut(o, "segment_discs", data, ["background", "disc tissue", "stain"], config, iou => new Dictionary<string, double>
         {
-            ["iou_tissue"] = iou[1], ["iou_stain"] = iou[2], ["iou_background"] = iou[0],
+            ["iou_tissue"] = iou[1],
+            ["iou_stain"] = iou[2],
+            ["iou_background"] = iou[0],
         });
     }
 
@@ -177,7 +207,8 @@ internal static class SegmentBench
         var config = Config(o, SegmentationConfig.Demo with { Gray = false, Scale = 0.25f });
         return LeaveOneOut(o, "segment_embryo", data, ["rest", "main embryo"], config, iou => new Dictionary<string, double>
         {
-            ["iou_embryo"] = iou[1], ["iou_rest"] = iou[0],
+            ["iou_embryo"] = iou[1],
+            ["iou_rest"] = iou[0],
         });
     }
 

@@ -59,8 +59,16 @@ public static class SegmentCommands
             Description = "JSON palette of colour label images: {\"classes\": [{\"name\": \"bg\", \"color\": \"#0000ff\"}, ...], " +
                 "\"unlabelled\": \"#000000\"}"
         };
-        var classes = new Option<int?>("--classes") { Description = "Number of classes (default: the palette's, or the largest label + 1)" };
-        var valImages = new Option<string?>("--val-images") { Description = "Held-out annotated images for early stopping and backtracking" };
+        var classes = new Option<int?>("--classes")
+        {
+            Description = "Number of classes (default: the palette's, or the largest label + " +
+            "1)"
+        };
+        var valImages = new Option<string?>("--val-images")
+        {
+            Description = "Held-out annotated images for early stopping and " +
+            "backtracking"
+        };
         var valLabels = new Option<string?>("--val-labels") { Description = "Their label images" };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
         var init = new Option<string?>("--init") { Description = "Start from this model (run directory) instead of random weights" };
@@ -68,7 +76,8 @@ public static class SegmentCommands
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from its checkpoints" };
         cmd.Arguments.Add(images);
         cmd.Arguments.Add(labels);
-        foreach (var o in new Option[] { outDir, palette, classes, valImages, valLabels, seed, init, scale, ConfigOption, PresetOption, resume })
+        foreach (var o in new Option[] { outDir, palette, classes, valImages, valLabels, seed, init, scale, ConfigOption,
+            PresetOption, resume })
             cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
@@ -134,10 +143,12 @@ public static class SegmentCommands
                 tiles.Validate();
             }
             var options = new PredictOptions { McSamples = pr.GetValue(mc), Tiles = tiles };
-            var result = SegmentationBatchPredict.Run(pr.GetValue(run)!, pr.GetValue(input)!, Path.GetFullPath(pr.GetValue(outDir)!), options,
+            var result = SegmentationBatchPredict.Run(pr.GetValue(run)!, pr.GetValue(input)!,
+                Path.GetFullPath(pr.GetValue(outDir)!), options,
                 (i, n, path) => Console.Error.WriteLine($"[{i + 1}/{n}] {Path.GetFileName(path)}"));
             DataCommands.PrintSkipped("skipped", result.Failures, result.FailuresPath);
-            Console.WriteLine(FailureReport.Summary("predicted", result.Predicted.Count, result.Images, result.Failures.Count, result.FailuresPath));
+            Console.WriteLine(FailureReport.Summary("predicted", result.Predicted.Count, result.Images, result.Failures.Count,
+                result.FailuresPath));
             Console.WriteLine($"report: {result.Report}");
             return DataCommands.StrictExit(pr.GetValue(strict), result.Failures.Count);
         });
@@ -158,7 +169,8 @@ public static class SegmentCommands
     private static Command Suggest()
     {
         var cmd = new Command("suggest",
-            "Score every unannotated patch of the images by entropy, margin and MC-dropout disagreement and propose the next one to annotate " +
+            "Score every unannotated patch of the images by entropy, margin and MC-dropout disagreement and propose the next one to " +
+                "annotate " +
             "(an image and a rectangle): suggestions.json and report.html");
         var run = new Argument<string>("model") { Description = "Run directory of `insitu segment train`" };
         var images = new Argument<string>("images") { Description = "An image or a folder of images" };
@@ -183,7 +195,13 @@ public static class SegmentCommands
                 inputs = pairs.Select(p => (p.Image, p.Mask)).Concat(unlabelled.Select(u => (u, (string?)null))).ToList();
             }
             else inputs = SegmentationInputs.Images(pr.GetValue(images)!).Select(i => (i, (string?)null)).ToList();
-            var options = new SuggestOptions { Rule = Rule(pr), Count = pr.GetValue(count), PatchSize = pr.GetValue(patch), McSamples = pr.GetValue(mc) };
+            var options = new SuggestOptions
+            {
+                Rule = Rule(pr),
+                Count = pr.GetValue(count),
+                PatchSize = pr.GetValue(patch),
+                McSamples = pr.GetValue(mc)
+            };
             var result = PatchSuggester.Suggest(model, inputs, options);
             var report = PatchSuggester.Write(model, result, Path.GetFullPath(pr.GetValue(outDir)!));
             var b = result.Best;
@@ -198,7 +216,8 @@ public static class SegmentCommands
 
     private static Command Evaluate()
     {
-        var cmd = new Command("evaluate", "IoU and Dice per class of a model's predictions against label images (unlabelled pixels left out)");
+        var cmd = new Command("evaluate",
+            "IoU and Dice per class of a model's predictions against label images (unlabelled pixels left out)");
         var run = new Argument<string>("model") { Description = "Run directory of `insitu segment train`" };
         var images = new Argument<string>("images") { Description = "An image or a folder of images" };
         var truth = new Argument<string>("labels") { Description = "Its label image or a folder of label images with the same names" };
@@ -214,7 +233,8 @@ public static class SegmentCommands
             var (pairs, _) = SegmentationInputs.Pairs(pr.GetValue(images)!, pr.GetValue(truth)!);
             var result = SegmentationEvaluator.Evaluate(pr.GetValue(run)!, pairs, Path.GetFullPath(pr.GetValue(outDir)!),
                 pr.GetValue(palette) is { } pf ? LabelPalette.Load(pf) : null, pr.GetValue(mc));
-            var t = new Table().AddColumn("class").AddColumn(new TableColumn("IoU").RightAligned()).AddColumn(new TableColumn("Dice").RightAligned());
+            var t = new Table().AddColumn("class").AddColumn(new TableColumn("IoU").RightAligned())
+                .AddColumn(new TableColumn("Dice").RightAligned());
             for (int c = 0; c < result.ClassNames.Length; c++)
                 t.AddRow(Markup.Escape($"{c} {result.ClassNames[c]}"), result.Iou[c].ToString("F4", CultureInfo.InvariantCulture),
                     result.Dice[c].ToString("F4", CultureInfo.InvariantCulture));
@@ -230,7 +250,8 @@ public static class SegmentCommands
     private static Command Simulate()
     {
         var cmd = new Command("simulate",
-            "Replay seed 003's interactive annotation on an image with full ground truth: 1 training + 2 test patches, one patch added per " +
+            "Replay seed 003's interactive annotation on an image with full ground truth: 1 training + 2 test patches, one patch added " +
+                "per " +
             "round (active rule vs random), simulated strokes, IoU/Dice on unused patches; learning curves over seeds in report.html");
         var image = new Option<string?>("--image") { Description = "The image (default with --generate: an EM-like image made here)" };
         var truth = new Option<string?>("--truth") { Description = "Its full ground truth (grey class numbers)" };
@@ -240,7 +261,11 @@ public static class SegmentCommands
         };
         var outDir = new Option<string>("--out") { Description = "Run directory", Required = true };
         var seeds = new Option<int>("--seeds") { Description = "Seeds (repeats with other start patches)", DefaultValueFactory = _ => 3 };
-        var patches = new Option<int>("--patches") { Description = "Rounds: up to this many training patches", DefaultValueFactory = _ => 15 };
+        var patches = new Option<int>("--patches")
+        {
+            Description = "Rounds: up to this many training patches",
+            DefaultValueFactory = _ => 15
+        };
         var fraction = new Option<double>("--stroke-fraction")
         {
             Description = "Share of each object's and background area's pixels the simulated strokes annotate",
@@ -251,12 +276,21 @@ public static class SegmentCommands
             Description = "Truth value v becomes class MAP[v], comma-separated (e.g. 0,1,0: large cells against the rest; the default " +
                 "with --generate)"
         };
-        var target = new Option<int>("--target-class") { Description = "The class whose IoU is the headline", DefaultValueFactory = _ => 1 };
+        var target = new Option<int>("--target-class")
+        {
+            Description = "The class whose IoU is the headline",
+            DefaultValueFactory = _ => 1
+        };
         var scale = new Option<float?>("--scale") { Description = "Working scale (default: 0.25 with the demo preset, else the config's)" };
-        var warmEpochs = new Option<int?>("--warm-epochs") { Description = "Epochs of rounds after the first (they start from the last model)" };
+        var warmEpochs = new Option<int?>("--warm-epochs")
+        {
+            Description = "Epochs of rounds after the first (they start from the last " +
+            "model)"
+        };
         var cold = new Option<bool>("--cold") { Description = "Train every round from scratch instead of from the previous round's model" };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted simulation at its last round" };
-        foreach (var o in new Option[] { image, truth, generate, outDir, seeds, patches, RuleOption, fraction, classMap, target, scale, warmEpochs,
+        foreach (var o in new Option[] { image, truth, generate, outDir, seeds, patches, RuleOption, fraction, classMap, target,
+            scale, warmEpochs,
             cold, ConfigOption, PresetOption, resume })
             cmd.Options.Add(o);
         cmd.SetAction(pr =>
@@ -304,7 +338,8 @@ public static class SegmentCommands
             var result = simulation.Run(options);
             foreach (var c in result.Curves)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{c.Strategy}: IoU of class {options.TargetClass} after {c.Patches[^1]} patches {c.MeanIou[^1]:F3} ± {c.StdIou[^1]:F3}"));
+                    $"{c.Strategy}: IoU of class {options.TargetClass} after {c.Patches[^1]} patches {c.MeanIou[^1]:F3} ± " +
+                        $"{c.StdIou[^1]:F3}"));
             Console.WriteLine($"report: {result.Report} ({result.Seconds / 60:F1} min)");
             return 0;
         });
@@ -317,7 +352,8 @@ public static class SegmentCommands
         var map = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out map[i]) || map[i] > 254)
-                throw new ArgumentException($"--class-map: '{parts[i]}' is not a class number 0..254 (give one per truth value, e.g. 0,1,0)");
+                throw new ArgumentException($"--class-map: '{parts[i]}' is not a class number 0..254 (give one per truth value, e.g. " +
+                    $"0,1,0)");
         return map;
     }
 
@@ -342,7 +378,11 @@ public static class SegmentCommands
         var cmd = new Command("synth",
             "Generate an EM-like tissue image (two cell types, membranes, nuclei, organelles, noise, uneven light) with full " +
             "ground truth: image.png and truth.png (0 matrix, 1 large cell, 2 small cell)");
-        var outDir = new Option<string>("--out") { Description = "Folder to write image.png, truth.png and palette.json into", Required = true };
+        var outDir = new Option<string>("--out")
+        {
+            Description = "Folder to write image.png, truth.png and palette.json into",
+            Required = true
+        };
         var width = new Option<int>("--width") { Description = "Width in pixels", DefaultValueFactory = _ => 3840 };
         var height = new Option<int>("--height") { Description = "Height in pixels", DefaultValueFactory = _ => 2920 };
         var scale = new Option<float>("--scale")
@@ -350,13 +390,20 @@ public static class SegmentCommands
             Description = "Multiplies every length (cells, membranes, organelles): 0.5 draws the same tissue at half the magnification",
             DefaultValueFactory = _ => 1f
         };
-        var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same image", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Random seed: the same seed gives the same image",
+            DefaultValueFactory = _ => 1
+        };
         foreach (var o in new Option[] { outDir, width, height, scale, seed }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             var options = new EmCellOptions
             {
-                Width = pr.GetValue(width), Height = pr.GetValue(height), Scale = pr.GetValue(scale), Seed = pr.GetValue(seed)
+                Width = pr.GetValue(width),
+                Height = pr.GetValue(height),
+                Scale = pr.GetValue(scale),
+                Seed = pr.GetValue(seed)
             };
             var result = EmCellImage.Generate(options);
             var dir = Path.GetFullPath(pr.GetValue(outDir)!);

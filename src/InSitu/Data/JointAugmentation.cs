@@ -68,7 +68,9 @@ public static class JointAugmentation
         return image;
     }
 
-    /// <summary>Each of <paramref name="channels"/> n x n planes turned counter-clockwise by 90 degrees <paramref name="turns"/> times.</summary>
+    /// <summary>
+    /// Each of <paramref name="channels"/> n x n planes turned counter-clockwise by 90 degrees <paramref name="turns"/> times.
+    /// </summary>
     public static T[] Rotate<T>(T[] src, int channels, int n, int turns)
     {
         var dst = new T[src.Length];

@@ -28,7 +28,8 @@ public static class LabelColors
         var px = new byte[width * height * 3];
         for (int i = 0; i < width * height; i++)
         {
-            byte r = image[i * channels], g = image[i * channels + (channels == 1 ? 0 : 1)], b = image[i * channels + (channels == 1 ? 0 : 2)];
+            byte r = image[i * channels], g = image[i * channels + (channels == 1 ? 0 : 1)],
+                b = image[i * channels + (channels == 1 ? 0 : 2)];
             if (Array.IndexOf(skip, labels[i]) < 0)
             {
                 var c = Of(labels[i]);

@@ -22,7 +22,8 @@ public static class BandChart
     {
         const int w = 640, h = 320, left = 56, right = 150, top = 14, bottom = 42;
         var values = series.SelectMany(s => s.Mean.Select((m, i) => (m, sd: s.Std is { } d && i < d.Count ? d[i] : 0)))
-            .Where(p => double.IsFinite(p.m)).SelectMany(p => new[] { p.m - (double.IsFinite(p.sd) ? p.sd : 0), p.m + (double.IsFinite(p.sd) ? p.sd : 0) })
+            .Where(p => double.IsFinite(p.m))
+            .SelectMany(p => new[] { p.m - (double.IsFinite(p.sd) ? p.sd : 0), p.m + (double.IsFinite(p.sd) ? p.sd : 0) })
             .ToList();
         double lo = yMin ?? (values.Count > 0 ? values.Min() : 0), hi = yMax ?? (values.Count > 0 ? values.Max() : 1);
         if (hi <= lo) hi = lo + 1;
@@ -39,7 +40,8 @@ public static class BandChart
             double v = lo + (hi - lo) * t / 5;
             svg.Append(CultureInfo.InvariantCulture,
                 $"<line x1=\"{left}\" y1=\"{N(Y(v))}\" x2=\"{w - right}\" y2=\"{N(Y(v))}\" stroke=\"#eee\"/>" +
-                $"<text x=\"{left - 5}\" y=\"{N(Y(v) + 4)}\" text-anchor=\"end\">{v.ToString("0.###", CultureInfo.InvariantCulture)}</text>");
+                $"<text x=\"{left - 5}\" y=\"{N(Y(v) + 4)}\" " +
+                    $"text-anchor=\"end\">{v.ToString("0.###", CultureInfo.InvariantCulture)}</text>");
         }
         foreach (var v in x)
             svg.Append(CultureInfo.InvariantCulture,
@@ -65,7 +67,8 @@ public static class BandChart
                 $"<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\" points=\"" +
                 $"{string.Join(" ", pts.Select(i => $"{N(X(x[i]))},{N(Y(series[s].Mean[i]))}"))}\"/>");
             foreach (var i in pts)
-                svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{N(X(x[i]))}\" cy=\"{N(Y(series[s].Mean[i]))}\" r=\"2.5\" fill=\"{c}\"/>");
+                svg.Append(CultureInfo.InvariantCulture,
+                    $"<circle cx=\"{N(X(x[i]))}\" cy=\"{N(Y(series[s].Mean[i]))}\" r=\"2.5\" fill=\"{c}\"/>");
             svg.Append(CultureInfo.InvariantCulture,
                 $"<rect x=\"{w - right + 12}\" y=\"{top + 18 * s}\" width=\"12\" height=\"12\" fill=\"{c}\"/>" +
                 $"<text x=\"{w - right + 30}\" y=\"{top + 18 * s + 10}\">{E(series[s].Name)}</text>");

@@ -173,7 +173,9 @@ public static class EmCellImage
         return new Result(bytes, truth, w, h, large, cells.Count - large, watch.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Writes image.png (8-bit grey) and truth.png (0 matrix, 1 large cell, 2 small cell) into <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// Writes image.png (8-bit grey) and truth.png (0 matrix, 1 large cell, 2 small cell) into <paramref name="folder"/>.
+    /// </summary>
     public static (string Image, string Truth) Write(Result result, string folder)
     {
         Directory.CreateDirectory(folder);
@@ -221,8 +223,13 @@ public static class EmCellImage
             float angle = cr.Uniform(0, MathF.PI);
             var cell = new Cell
             {
-                X = x, Y = y, Radius = radius, Type = type,
-                Cos = MathF.Cos(angle), Sin = MathF.Sin(angle), Stretch = MathF.Sqrt(cr.Uniform(1, type == LargeCell ? 1.5f : 1.3f)),
+                X = x,
+                Y = y,
+                Radius = radius,
+                Type = type,
+                Cos = MathF.Cos(angle),
+                Sin = MathF.Sin(angle),
+                Stretch = MathF.Sqrt(cr.Uniform(1, type == LargeCell ? 1.5f : 1.3f)),
                 Amplitudes = Enumerable.Range(2, 4).Select(k => cr.Uniform(0, 0.16f / k)).ToArray(),
                 Phases = Enumerable.Range(0, 4).Select(_ => cr.Uniform(0, 2 * MathF.PI)).ToArray(),
                 Tone = cr.Uniform(-0.07f, 0.07f),

@@ -24,7 +24,8 @@ public sealed record TileOptions
         if (Alignment < 1) throw new ArgumentException($"tile alignment must be at least 1 (got {Alignment})");
         if (TileSize < Alignment || TileSize % Alignment != 0)
             throw new ArgumentException($"tile size {TileSize} must be a positive multiple of {Alignment} (the network's pooling factor)");
-        if (Margin < 0 || Blend < 1) throw new ArgumentException($"tile margin ({Margin}) cannot be negative and blend ({Blend}) must be positive");
+        if (Margin < 0 || Blend < 1) throw new ArgumentException($"tile margin ({Margin}) cannot be negative and blend ({Blend}) must be " +
+            $"positive");
         if (TileSize - 2 * Margin - Blend < Alignment)
             throw new ArgumentException($"tile size {TileSize} leaves no step after two margins of {Margin} and a blend of {Blend}; " +
                 $"use tiles of at least {2 * Margin + Blend + Alignment} pixels or a smaller margin");
@@ -57,7 +58,8 @@ public sealed class TileSourceImage
     public int Width { get; }
     public int Channels { get; }
 
-    public float this[int y, int x, int c] => _bytes is { } b ? b[((long)y * Width + x) * Channels + c] * (1f / 255) : _floats![((long)y * Width + x) * Channels + c];
+    public float this[int y, int x, int c] =>
+        _bytes is { } b ? b[((long)y * Width + x) * Channels + c] * (1f / 255) : _floats![((long)y * Width + x) * Channels + c];
 
     /// <summary>An HxWxC uint8 or float32 tensor (the layout <see cref="ImageIO.Read"/> gives; 16-bit first scaled to [0, 1]).</summary>
     public static TileSourceImage FromTensor(Tensor hwc)

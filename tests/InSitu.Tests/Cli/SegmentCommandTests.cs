@@ -24,7 +24,8 @@ public class SegmentCommandTests : TempFolderTest
         File.Delete(unused);
         var labels = Path.Combine(dir, "lab", "a.png");
         string Train(params string[] extra) => CliRunner.Fails(1, CliRunner.Run(
-            ["segment", "train", Path.Combine(dir, "img"), Path.Combine(dir, "lab"), "--out", Path.Combine(dir, "run"), "--config", TinyConfig(),
+            ["segment", "train", Path.Combine(dir, "img"), Path.Combine(dir, "lab"), "--out", Path.Combine(dir, "run"), "--config",
+                TinyConfig(),
                 .. extra]));
 
         SourceTestData.WriteMask(labels, 32, 64, (y, x) => 1);
@@ -37,7 +38,8 @@ public class SegmentCommandTests : TempFolderTest
         Assert.Contains("smaller than the 128x128 training patches", CliRunner.Fails(1, CliRunner.Run(
             "segment", "train", image, labels, "--out", Path.Combine(dir, "run2"))));
         Assert.Contains("unknown preset 'huge'", Train("--preset", "huge"));
-        Assert.Contains("is not a trained segmentation model", CliRunner.Fails(1, CliRunner.Run("segment", "predict", Path.Combine(dir, "none"),
+        Assert.Contains("is not a trained segmentation model",
+            CliRunner.Fails(1, CliRunner.Run("segment", "predict", Path.Combine(dir, "none"),
             image, "--out", dir)));
     }
 

@@ -58,7 +58,13 @@ public class JointAugmentationTests : TempFolderTest
         SourceTestData.WriteMask(image, 64, 64, (y, x) => (x / 16 + y / 16) % 3 * 40);
         var options = new LoaderOptions
         {
-            Height = 32, Width = 32, Gray = true, Mean = [0f], Std = [1f], BatchSize = 8, Seed = 3,
+            Height = 32,
+            Width = 32,
+            Gray = true,
+            Mean = [0f],
+            Std = [1f],
+            BatchSize = 8,
+            Seed = 3,
             Augment = new AugmentOptions(true, true, 0, 0, 0, 0, 0),
         };
         var joint = new JointAugmentOptions(Rotate90: true, ElasticProbability: 1, ElasticAlpha: 2, ElasticSigma: 6, Gamma: 0, Contrast: 0,
@@ -86,7 +92,8 @@ public class JointAugmentationTests : TempFolderTest
         Assert.True(sawIgnore);
         Assert.True(agree > 0.85 * labelled, $"{agree} of {labelled} labelled pixels keep their label's intensity");
         var wide = options with { Width = 48 };
-        var e = Assert.Throws<ArgumentException>(() => new PatchBatchSource([new PatchPair(image, mask)], wide, new PatchOptions { Joint = joint }));
+        var e = Assert.Throws<ArgumentException>(() => new PatchBatchSource([new PatchPair(image, mask)], wide,
+            new PatchOptions { Joint = joint }));
         Assert.Contains("square", e.Message);
     }
 

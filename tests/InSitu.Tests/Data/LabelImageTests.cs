@@ -38,7 +38,8 @@ public class LabelImageTests : TempFolderTest
     public void ColourLabelsMapThroughThePaletteAndTransparencyIsUnlabelled()
     {
         var palette = LabelPalette.Load(Palette(
-            "{\"classes\": [{\"name\": \"bg\", \"color\": \"#0000ff\"}, {\"name\": \"cell\", \"color\": [255, 0, 0]}], \"unlabelled\": \"#000000\"}"));
+            "{\"classes\": [{\"name\": \"bg\", \"color\": \"#0000ff\"}, {\"name\": \"cell\", \"color\": [255, 0, 0]}], \"unlabelled\": " +
+                "\"#000000\"}"));
         Assert.Equal(new[] { "bg", "cell" }, palette.Names);
         var path = Colour("c.png", [(0, 0, 255, 255), (255, 0, 0, 255), (0, 0, 0, 255), (255, 0, 0, 0)], 2);
         Assert.Equal(new[] { 0, 1, 255, 255 }, LabelImage.Read(path, 2, palette).Labels);

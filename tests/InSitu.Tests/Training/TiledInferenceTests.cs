@@ -114,6 +114,7 @@ public class TiledInferenceTests
         });
         for (int y = 0; y < sh; y++) resampler.Push(y, src.AsSpan(y * sw, sw).ToArray());
         Assert.Equal(dh, next);
-        for (int i = 0; i < got.Length; i++) Assert.True(Math.Abs(expected[i] - got[i]) < 1e-5, $"pixel {i}: {got[i]}, OpenCV {expected[i]}");
+        for (int i = 0; i < got.Length; i++) Assert.True(Math.Abs(expected[i] - got[i]) < 1e-5,
+            $"pixel {i}: {got[i]}, OpenCV {expected[i]}");
     }
 }

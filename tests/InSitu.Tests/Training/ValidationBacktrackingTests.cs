@@ -40,8 +40,15 @@ public class ValidationBacktrackingTests : TempFolderTest
 
     private static TrainingConfig Config(int patience, int backtracks) => new()
     {
-        Epochs = 12, BatchSize = 4, LearningRate = 0.05, Momentum = 0, WeightDecay = 0, Milestones = [100],
-        BacktrackPatience = patience, MaxValidationBacktracks = backtracks, BacktrackFactor = 0.5,
+        Epochs = 12,
+        BatchSize = 4,
+        LearningRate = 0.05,
+        Momentum = 0,
+        WeightDecay = 0,
+        Milestones = [100],
+        BacktrackPatience = patience,
+        MaxValidationBacktracks = backtracks,
+        BacktrackFactor = 0.5,
     };
 
     [Fact]

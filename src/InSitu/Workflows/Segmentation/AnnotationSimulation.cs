@@ -15,7 +15,9 @@ public sealed record SimulationOptions
     public required string Image { get; init; }
     public required string Truth { get; init; }
     public required string OutDir { get; init; }
-    /// <summary>Model and training of every round; <c>scale</c> is the working scale and <c>patch_size</c> the patch at that scale.</summary>
+    /// <summary>
+    /// Model and training of every round; <c>scale</c> is the working scale and <c>patch_size</c> the patch at that scale.
+    /// </summary>
     public SegmentationConfig Config { get; init; } = SegmentationConfig.Demo;
     public int Seeds { get; init; } = 3;
     /// <summary>Rounds: training patches from 1 up to this many.</summary>
@@ -24,7 +26,9 @@ public sealed record SimulationOptions
     public UncertaintyRule Rule { get; init; } = UncertaintyRule.Entropy;
     /// <summary>Share of each object's (and background area's) pixels the simulated strokes annotate, from its centre out.</summary>
     public double StrokeFraction { get; init; } = 0.2;
-    /// <summary>Truth value v becomes class ClassMap[v] (e.g. [0, 1, 0]: large cells against everything else); null keeps the values.</summary>
+    /// <summary>
+    /// Truth value v becomes class ClassMap[v] (e.g. [0, 1, 0]: large cells against everything else); null keeps the values.
+    /// </summary>
     public int[]? ClassMap { get; init; }
     /// <summary>The class whose IoU is the headline (seed 003: the large cells).</summary>
     public int TargetClass { get; init; } = 1;
@@ -109,8 +113,13 @@ public sealed class AnnotationSimulation
         options.Validate();
         var watch = Stopwatch.StartNew();
         var run = new RunDirectory(options.OutDir);
-        var settings = JsonSettings.Serialize(options with { OutDir = "", Resume = false, Image = Path.GetFullPath(options.Image),
-            Truth = Path.GetFullPath(options.Truth) });
+        var settings = JsonSettings.Serialize(options with
+        {
+            OutDir = "",
+            Resume = false,
+            Image = Path.GetFullPath(options.Image),
+            Truth = Path.GetFullPath(options.Truth)
+        });
         State state;
         if (options.Resume && File.Exists(run.File("simulation.json")))
         {
@@ -166,7 +175,8 @@ public sealed class AnnotationSimulation
                 }
         }
         var curves = new[] { Curve(state, Active, patches, options.TargetClass), Curve(state, Random, patches, options.TargetClass) };
-        run.WriteJson("curves.json", new { rule = options.Rule, target_class = options.TargetClass, class_names = state.ClassNames, curves });
+        run.WriteJson("curves.json",
+            new { rule = options.Rule, target_class = options.TargetClass, class_names = state.ClassNames, curves });
         var report = SimulationReport.Write(run, options, config, data.Image, grid, curves, state.ClassNames,
             state.Seeds.Select(s => (s.Seed, s.Test, s.Picks(Active, Start(data, grid, s.Seed, options.TestPatches)[0]),
                 s.Picks(Random, Start(data, grid, s.Seed, options.TestPatches)[0]))).ToList(), patches, cancel);
@@ -317,7 +327,8 @@ public sealed class AnnotationSimulation
     }
 
     private static string RoundFolder(RunDirectory run, int seed, string strategy, int round) =>
-        round == 1 ? run.File(Path.Combine($"seed-{seed}", "round-01")) : run.File(Path.Combine($"seed-{seed}", strategy, $"round-{round:D2}"));
+        round == 1 ? run.File(Path.Combine($"seed-{seed}", "round-01")) : run.File(Path.Combine($"seed-{seed}", strategy,
+            $"round-{round:D2}"));
 
     /// <summary>Simulated strokes in the given cells, 255 elsewhere.</summary>
     private static int[] Strokes(Working data, PatchGrid grid, IEnumerable<int> cells, double fraction)

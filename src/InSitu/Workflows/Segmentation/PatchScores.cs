@@ -1,6 +1,8 @@
 namespace InSitu.Workflows.Segmentation;
 
-/// <summary>How active annotation ranks unlabelled patches (METHODS.md §6: "the unlabelled patch with the highest predictive uncertainty").</summary>
+/// <summary>
+/// How active annotation ranks unlabelled patches (METHODS.md §6: "the unlabelled patch with the highest predictive uncertainty").
+/// </summary>
 public enum UncertaintyRule
 {
     /// <summary>Mean predictive entropy of the patch's pixels.</summary>
@@ -49,7 +51,8 @@ public sealed class UncertaintySums
     public UncertaintySums(PatchGrid grid)
     {
         _grid = grid;
-        (_entropy, _margin, _disagreement, _pixels) = (new double[grid.Count], new double[grid.Count], new double[grid.Count], new long[grid.Count]);
+        (_entropy, _margin, _disagreement, _pixels) = (new double[grid.Count], new double[grid.Count], new double[grid.Count],
+            new long[grid.Count]);
     }
 
     public void Add(int y, float[] planes, int classes, int width)

@@ -11,7 +11,9 @@ public sealed record SuggestOptions
     public UncertaintyRule Rule { get; init; } = UncertaintyRule.Entropy;
     /// <summary>Patch side in the images' own pixels; 0 = the model's training patch (patch_size / scale).</summary>
     public int PatchSize { get; init; }
-    /// <summary>MC-dropout samples; null = the model's mc_samples (0 leaves the disagreement score out, unless the rule needs it).</summary>
+    /// <summary>
+    /// MC-dropout samples; null = the model's mc_samples (0 leaves the disagreement score out, unless the rule needs it).
+    /// </summary>
     public int? McSamples { get; init; }
     /// <summary>How many of the best patches to list.</summary>
     public int Count { get; init; } = 5;
@@ -27,7 +29,8 @@ public sealed record SuggestResult(PatchScore Best, IReadOnlyList<PatchScore> Ra
 /// </summary>
 public static class PatchSuggester
 {
-    public static SuggestResult Suggest(SegmentationModel model, IReadOnlyList<(string Image, string? Labels)> images, SuggestOptions options,
+    public static SuggestResult Suggest(SegmentationModel model, IReadOnlyList<(string Image, string? Labels)> images,
+        SuggestOptions options,
         CancellationToken cancel = default)
     {
         if (images.Count == 0) throw new ArgumentException("no images to suggest a patch in");
@@ -52,12 +55,14 @@ public static class PatchSuggester
             {
                 var labels = LabelImage.Read(labelsPath, model.Classes, null, model.Config.IgnoreValue);
                 if (labels.Height != h || labels.Width != w)
-                    throw new InvalidDataException($"label image '{labelsPath}' is {labels.Width}x{labels.Height} but its image '{image}' is {w}x{h}");
+                    throw new InvalidDataException($"label image '{labelsPath}' is {labels.Width}x{labels.Height} but its image " +
+                        $"'{image}' is {w}x{h}");
                 for (int i = 0; i < labels.Labels.Length; i++)
                     if (labels.Labels[i] != model.Config.IgnoreValue && grid.At(i / w, i % w) is >= 0 and var c) annotated[c] = true;
             }
             var sums = new UncertaintySums(grid);
-            SegmentationPredictor.Stream(model, hwc, new PredictOptions { McSamples = mc }, (y, planes) => sums.Add(y, planes, model.Classes, w),
+            SegmentationPredictor.Stream(model, hwc, new PredictOptions { McSamples = mc },
+                (y, planes) => sums.Add(y, planes, model.Classes, w),
                 cancel);
             for (int c = 0; c < grid.Count; c++)
                 if (!annotated[c]) scores.Add(sums.Score(image, c, mc > 0));
@@ -85,7 +90,8 @@ public static class PatchSuggester
         var best = result.Best;
         var preview = SegmentationReport.Preview(model, best.Image, new PredictOptions(), cancel);
         var figures = SegmentationReport.Figures(run, best.Image, preview, null, false);
-        var picture = LabelColors.Overlay(preview.Image, preview.Channels, preview.Width, preview.Height, new int[preview.Labels.Length], 0, 0);
+        var picture = LabelColors.Overlay(preview.Image, preview.Channels, preview.Width, preview.Height,
+            new int[preview.Labels.Length], 0, 0);
         int s = preview.Stride;
         foreach (var other in result.Ranked.Skip(1).Where(o => o.Image == best.Image))
             LabelColors.Rectangle(picture, other.X / s, other.Y / s, other.Width / s, other.Height / s, (255, 200, 0));
@@ -97,5 +103,6 @@ public static class PatchSuggester
         return run.File("report.html");
     }
 
-    private static string Num(double v) => double.IsFinite(v) ? v.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) : "-";
+    private static string Num(double v) =>
+        double.IsFinite(v) ? v.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) : "-";
 }

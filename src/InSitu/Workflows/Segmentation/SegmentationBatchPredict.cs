@@ -14,7 +14,8 @@ public static class SegmentationBatchPredict
     public sealed record Result(IReadOnlyList<PredictionFiles> Predicted, int Images, IReadOnlyList<(string path, string reason)> Failures,
         string FailuresPath, string Report);
 
-    public static Result Run(string modelPath, string input, string outDir, PredictOptions options, Action<int, int, string>? progress = null,
+    public static Result Run(string modelPath, string input, string outDir, PredictOptions options,
+        Action<int, int, string>? progress = null,
         CancellationToken cancel = default)
     {
         using var model = SegmentationModel.Load(modelPath);
@@ -43,8 +44,18 @@ public static class SegmentationBatchPredict
             classes = model.ClassNames,
             images = predicted.Select(p => new
             {
-                p.Image, p.Width, p.Height, p.Labels, p.Probabilities, p.Entropy, p.Margin, p.Disagreement,
-                class_pixels = p.ClassPixels, mean_entropy = p.MeanEntropy, seconds = Math.Round(p.Seconds, 2), tiles = p.Tiles,
+                p.Image,
+                p.Width,
+                p.Height,
+                p.Labels,
+                p.Probabilities,
+                p.Entropy,
+                p.Margin,
+                p.Disagreement,
+                class_pixels = p.ClassPixels,
+                mean_entropy = p.MeanEntropy,
+                seconds = Math.Round(p.Seconds, 2),
+                tiles = p.Tiles,
             }),
             failures = failures.Select(f => new { path = f.Item1, reason = f.Item2 }),
             peak_memory_mb = PeakMemoryMegabytes(),
@@ -68,7 +79,8 @@ public static class SegmentationBatchPredict
         {
             var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
             if (line is null) return null;
-            var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+            var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+                System.Globalization.CultureInfo.InvariantCulture);
             return Math.Round(kb / 1024.0, 1);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)

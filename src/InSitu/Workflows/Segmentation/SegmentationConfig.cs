@@ -127,7 +127,11 @@ public sealed record SegmentationConfig
 
     public TileOptions Tiles => new()
     {
-        TileSize = TileSize, Margin = TileMargin, Blend = TileBlend, BatchSize = TileBatch, Alignment = 1 << Depth,
+        TileSize = TileSize,
+        Margin = TileMargin,
+        Blend = TileBlend,
+        BatchSize = TileBatch,
+        Alignment = 1 << Depth,
     };
 
     public LoaderOptions Loader(int seed) => new()

@@ -19,7 +19,9 @@ public sealed record SegmentationData(
     /// <summary>The "not annotated" value in the rewritten label files.</summary>
     public const int Unlabelled = 255;
 
-    /// <summary>Checks every pair (sizes, classes, at least one annotated pixel, images not smaller than a patch) and writes the label files.</summary>
+    /// <summary>
+    /// Checks every pair (sizes, classes, at least one annotated pixel, images not smaller than a patch) and writes the label files.
+    /// </summary>
     public static SegmentationData Prepare(IReadOnlyList<PatchPair> pairs, IReadOnlyList<PatchPair>? validation, SegmentationConfig config,
         LabelPalette? palette, RunDirectory run, int seed)
     {
@@ -150,7 +152,8 @@ public sealed record SegmentationData(
                 if (v != config.IgnoreValue) max = Math.Max(max, v);
         }
         if (max > 254)
-            throw new InvalidDataException($"label values go up to {max}; at most 255 classes (0..254) are supported, 255 meaning not annotated");
+            throw new InvalidDataException($"label values go up to {max}; at most 255 classes (0..254) are supported, 255 meaning not " +
+                $"annotated");
         return Math.Max(2, max + 1);
     }
 

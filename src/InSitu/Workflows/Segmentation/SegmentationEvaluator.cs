@@ -20,7 +20,8 @@ public sealed record SegmentationEvaluation(string[] ClassNames, double[] Iou, d
 /// </summary>
 public static class SegmentationEvaluator
 {
-    public static SegmentationEvaluation Evaluate(string modelPath, IReadOnlyList<PatchPair> pairs, string outDir, LabelPalette? palette = null,
+    public static SegmentationEvaluation Evaluate(string modelPath, IReadOnlyList<PatchPair> pairs, string outDir,
+        LabelPalette? palette = null,
         int mcSamples = 0, CancellationToken cancel = default)
     {
         if (pairs.Count == 0) throw new ArgumentException("no images to evaluate");
@@ -39,7 +40,8 @@ public static class SegmentationEvaluator
             var hwc = SegmentationPredictor.ReadImage(model, pair.Image);
             int h = (int)hwc.Shape[0], w = (int)hwc.Shape[1];
             if (truth.Height != h || truth.Width != w)
-                throw new InvalidDataException($"label image '{pair.Mask}' is {truth.Width}x{truth.Height} but its image '{pair.Image}' is {w}x{h}");
+                throw new InvalidDataException($"label image '{pair.Mask}' is {truth.Width}x{truth.Height} but its image '{pair.Image}' " +
+                    $"is {w}x{h}");
             var confusion = new ConfusionMatrix(k);
             var preview = new PredictionPreview(h, w, 900);
             preview.TakeImage(hwc);
@@ -75,7 +77,8 @@ public static class SegmentationEvaluator
         }).Append(new[] { "mean", F(scores.MacroIoU), F(scores.MacroDice), scores.Pixels.ToString(CultureInfo.InvariantCulture) }));
         foreach (var (caption, figures) in rows.Take(20)) report.ImageRow(figures, caption);
         report.Save(run);
-        var result = new SegmentationEvaluation(model.ClassNames, scores.IoU, scores.Dice, scores.MacroIoU, scores.MacroDice, total.ToArray(),
+        var result = new SegmentationEvaluation(model.ClassNames, scores.IoU, scores.Dice, scores.MacroIoU, scores.MacroDice,
+            total.ToArray(),
             images, run.File("report.html"));
         run.WriteJson("evaluation.json", result);
         return result;

@@ -16,7 +16,8 @@ public static class SegmentationInputs
         {
             if (!File.Exists(labels))
                 throw new FileNotFoundException(Directory.Exists(labels)
-                    ? $"'{images}' is one image but '{labels}' is a folder; give its label image" : $"label image '{labels}' does not exist", labels);
+                    ? $"'{images}' is one image but '{labels}' is a folder; give its label image" : $"label image '{labels}' does not " +
+                        $"exist", labels);
             return ([new PatchPair(Path.GetFullPath(images), Path.GetFullPath(labels))], []);
         }
         if (!Directory.Exists(images)) throw new FileNotFoundException($"image file or folder '{images}' does not exist", images);
@@ -48,7 +49,8 @@ public static class SegmentationInputs
     public static List<string> Images(string fileOrFolder)
     {
         if (File.Exists(fileOrFolder)) return [Path.GetFullPath(fileOrFolder)];
-        if (!Directory.Exists(fileOrFolder)) throw new FileNotFoundException($"image file or folder '{fileOrFolder}' does not exist", fileOrFolder);
+        if (!Directory.Exists(fileOrFolder)) throw new FileNotFoundException($"image file or folder '{fileOrFolder}' does not exist",
+            fileOrFolder);
         var files = Directory.EnumerateFiles(fileOrFolder).Where(f => ImageIO.IsImageFile(f) && !AtomicFile.IsTemporary(f))
             .Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0) throw new InvalidDataException($"no images (PNG, JPEG, BMP or TIFF) in '{fileOrFolder}'");

@@ -183,7 +183,9 @@ public static class SegmentationPredictor
         return best;
     }
 
-    /// <summary>All maps of one image in memory (for small images and interactive use; large images: <see cref="PredictToFiles"/>).</summary>
+    /// <summary>
+    /// All maps of one image in memory (for small images and interactive use; large images: <see cref="PredictToFiles"/>).
+    /// </summary>
     public static PredictionMaps Predict(SegmentationModel model, Tensor hwc, PredictOptions options, CancellationToken cancel = default)
     {
         int h = (int)hwc.Shape[0], w = (int)hwc.Shape[1], k = model.Classes;

@@ -32,7 +32,8 @@ public static class SegmentationReport
                 "annotation"), "annotation (uncoloured: not annotated)"));
         figures.Add((Save(LabelColors.Overlay(p.Image, p.Channels, p.Width, p.Height, p.Labels, 0.45f), "prediction"), "prediction"));
         figures.Add((Save(LabelColors.Heat(p.Entropy, p.Width, p.Height), "entropy"), "uncertainty: entropy / ln K"));
-        if (disagreement) figures.Add((Save(LabelColors.Heat(p.Disagreement, p.Width, p.Height), "disagreement"), "MC-dropout disagreement"));
+        if (disagreement) figures.Add((Save(LabelColors.Heat(p.Disagreement, p.Width, p.Height), "disagreement"),
+            "MC-dropout disagreement"));
         return figures;
     }
 
@@ -82,7 +83,8 @@ public static class SegmentationReport
             new (string, IReadOnlyList<double>)[] { ("train loss", h.Select(e => e.TrainLoss).ToList()),
                 ("validation loss", h.Select(e => e.Validation.GetValueOrDefault("val_loss", double.NaN)).ToList()) });
         report.LinePlot("Validation mean IoU (annotated classes) and learning rate x 1000 per epoch", "epoch",
-            new (string, IReadOnlyList<double>)[] { ("val mean IoU", h.Select(e => e.Validation.GetValueOrDefault("val_mean_iou", double.NaN)).ToList()),
+            new (string, IReadOnlyList<double>)[] { ("val mean IoU",
+                h.Select(e => e.Validation.GetValueOrDefault("val_mean_iou", double.NaN)).ToList()),
                 ("lr x 1000", h.Select(e => e.LearningRate * 1000).ToList()) });
         report.Heading("Training images: annotation, prediction, uncertainty");
         foreach (var pair in data.Train.Take(6))

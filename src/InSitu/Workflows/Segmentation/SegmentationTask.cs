@@ -21,7 +21,9 @@ public sealed class SegmentationTask : ITrainingTask<PatchBatch>, IDisposable
     private readonly List<(Tensor Images, Tensor Masks)> _validation = new();
     private const int Ignore = SegmentationData.Unlabelled;
 
-    /// <param name="validation">Patches of the held-out labels (tiles mode); only those with an annotated pixel are kept, in memory.</param>
+    /// <param name="validation">
+    /// Patches of the held-out labels (tiles mode); only those with an annotated pixel are kept, in memory.
+    /// </param>
     /// <param name="trainPixels">Annotated training pixels per class, for the class weights.</param>
     public SegmentationTask(UNet net, SegmentationConfig config, PatchBatchSource validation, long[] trainPixels)
     {

@@ -10,7 +10,9 @@ namespace InSitu.Workflows.Segmentation;
 public sealed record SegmentationTrainRequest
 {
     public required IReadOnlyList<PatchPair> Pairs { get; init; }
-    /// <summary>Held-out annotated images for early stopping and backtracking; null holds out a share of the annotated patch cells.</summary>
+    /// <summary>
+    /// Held-out annotated images for early stopping and backtracking; null holds out a share of the annotated patch cells.
+    /// </summary>
     public IReadOnlyList<PatchPair>? Validation { get; init; }
     public required string OutDir { get; init; }
     public SegmentationConfig Config { get; init; } = new();
@@ -19,7 +21,9 @@ public sealed record SegmentationTrainRequest
     public int Seed { get; init; } = 1;
     /// <summary>Continue an interrupted run from its last checkpoint.</summary>
     public bool Resume { get; init; }
-    /// <summary>Start from this model's weights (a run directory or model.json) instead of random ones: retraining after new annotations.</summary>
+    /// <summary>
+    /// Start from this model's weights (a run directory or model.json) instead of random ones: retraining after new annotations.
+    /// </summary>
     public string? InitialModel { get; init; }
     /// <summary>Write report.html with curves and overlays of the training images (a full prediction of each).</summary>
     public bool Report { get; init; } = true;
@@ -70,7 +74,8 @@ public static class SegmentationTraining
             Scale = config.Scale,
             Joint = config.Augment.Joint,
         }, cache);
-        var validation = new PatchBatchSource(data.Validation, config.Loader(request.Seed) with { Augment = AugmentOptions.None, BatchSize = 16 },
+        var validation = new PatchBatchSource(data.Validation,
+            config.Loader(request.Seed) with { Augment = AugmentOptions.None, BatchSize = 16 },
             new PatchOptions { Mode = PatchMode.Tiles, IgnoreValue = SegmentationData.Unlabelled, Scale = config.Scale }, cache);
         using var task = new SegmentationTask(model.Net, config, validation, data.TrainPixels);
         var trainer = new Trainer<PatchBatch>(task, train, config.Training with { Seed = request.Seed }, run);

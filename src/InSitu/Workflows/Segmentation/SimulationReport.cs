@@ -20,29 +20,35 @@ internal static class SimulationReport
         var rule = Common.EnumNames.Name(o.Rule);
         report.Paragraph($"{Path.GetFileName(o.Image)} at scale {o.Config.Scale.ToString(CultureInfo.InvariantCulture)} " +
             $"({grid.Width}x{grid.Height}), cut into {grid.Count} patches of {grid.Cell}x{grid.Cell} ({grid.Columns}x{grid.Rows}); " +
-            $"classes {string.Join(", ", names.Select((n, i) => $"{i} {n}"))}. Per seed: 1 training and {o.TestPatches} test patch(es) at " +
+            $"classes {string.Join(", ", names.Select((n, i) => $"{i} {n}"))}. Per seed: 1 training and {o.TestPatches} test patch(es) " +
+                "at " +
             $"random; each round adds one patch, by {rule} (active) or at random, annotated with simulated strokes " +
             $"({100 * o.StrokeFraction:0.#}% of each object's and background area's pixels, from the centre out). Scores: IoU and Dice " +
             $"on the unused patches against the full truth, {seeds.Count} seed(s). U-Net depth {config.Depth}, width " +
-            $"{config.BaseWidth}, {config.Steps} step(s); {(o.WarmStart ? "each round starts from the previous round's model" : "each round trains from scratch")}.");
+            $"{config.BaseWidth}, {config.Steps} step(s); {(o.WarmStart ? "each round starts from the previous round's model" : "each " +
+                "round trains from scratch")}.");
         var x = curves[0].Patches.Select(v => (double)v).ToList();
         var figures = run.Subfolder("figures");
         File.WriteAllText(Path.Combine(figures, "learning-curve-iou.svg"), BandChart.Svg(x,
-            curves.Select(c => new BandSeries(c.Strategy == AnnotationSimulation.Active ? $"active ({rule})" : "random", c.MeanIou, c.StdIou))
+            curves.Select(c => new BandSeries(c.Strategy == AnnotationSimulation.Active ? $"active ({rule})" : "random",
+                c.MeanIou, c.StdIou))
                 .ToList(), "annotated training patches", $"IoU of class {o.TargetClass} ({names[o.TargetClass]})", 0, 1));
         report.Image("figures/learning-curve-iou.svg",
             $"Learning curve: IoU of {names[o.TargetClass]} on the unused patches, mean ± std over {seeds.Count} seed(s)");
         File.WriteAllText(Path.Combine(figures, "learning-curve-dice.svg"), BandChart.Svg(x,
-            curves.Select(c => new BandSeries(c.Strategy == AnnotationSimulation.Active ? $"active ({rule})" : "random", c.MeanDice, c.StdDice))
+            curves.Select(c => new BandSeries(c.Strategy == AnnotationSimulation.Active ? $"active ({rule})" : "random",
+                c.MeanDice, c.StdDice))
                 .ToList(), "annotated training patches", $"Dice of class {o.TargetClass}", 0, 1));
         report.Image("figures/learning-curve-dice.svg", $"Dice of {names[o.TargetClass]}, mean ± std over seeds");
         var active = curves[0];
         var random = curves[1];
-        var gaps = Enumerable.Range(1, Math.Max(0, patches - 1)).Select(i => active.MeanIou[i] - random.MeanIou[i]).Where(double.IsFinite).ToList();
+        var gaps = Enumerable.Range(1,
+            Math.Max(0, patches - 1)).Select(i => active.MeanIou[i] - random.MeanIou[i]).Where(double.IsFinite).ToList();
         report.Paragraph($"After {patches} patch(es): active {P(active.MeanIou[^1])} ± {P(active.StdIou[^1])}, random " +
             $"{P(random.MeanIou[^1])} ± {P(random.StdIou[^1])} IoU of {names[o.TargetClass]}. Mean gap active - random over rounds " +
             $"2..{patches}: {(gaps.Count > 0 ? P(gaps.Average()) : "-")}.");
-        report.Table(new[] { "patches", "active IoU", "random IoU", "gap", "active Dice", "random Dice", "active mean IoU", "random mean IoU", "seeds" },
+        report.Table(new[] { "patches", "active IoU", "random IoU", "gap", "active Dice", "random Dice", "active mean IoU",
+            "random mean IoU", "seeds" },
             Enumerable.Range(0, patches).Select(i => (IReadOnlyList<string>)new[]
             {
                 $"{i + 1}", $"{P(active.MeanIou[i])} ± {P(active.StdIou[i])}", $"{P(random.MeanIou[i])} ± {P(random.StdIou[i])}",
@@ -101,13 +107,15 @@ internal static class SimulationReport
                 probability[y / preview.Stride * preview.Width + px] = planes[o.TargetClass * w + px * preview.Stride];
         });
         var px = new byte[probability.Length * 3];
-        for (int i = 0; i < probability.Length; i++) px[3 * i] = px[3 * i + 1] = px[3 * i + 2] = (byte)(255 * Math.Clamp(probability[i], 0, 1));
+        for (int i = 0; i < probability.Length; i++) px[3 * i] = px[3 * i + 1] = px[3 * i
+            + 2] = (byte)(255 * Math.Clamp(probability[i], 0, 1));
         var picture = new Picture(px, preview.Width, preview.Height);
         int s = preview.Stride;
         for (int c = 0; c < grid.Count; c++)
         {
             var (x0, y0, cw, ch) = grid.Rect(c);
-            var colour = train.Contains(c) ? ((byte)230, (byte)30, (byte)30) : test.Contains(c) ? ((byte)40, (byte)90, (byte)255) : ((byte)40, (byte)170, (byte)60);
+            var colour = train.Contains(c) ? ((byte)230, (byte)30, (byte)30) : test.Contains(c) ? ((byte)40, (byte)90,
+                (byte)255) : ((byte)40, (byte)170, (byte)60);
             if (!train.Contains(c) && !test.Contains(c)) continue;
             LabelColors.Rectangle(picture, x0 / s, y0 / s, cw / s, ch / s, colour);
         }
@@ -127,6 +135,7 @@ internal static class SimulationReport
     private static void Tint(Picture p, int x, int y)
     {
         int i = 3 * (y * p.Width + x);
-        (p.Pixels[i], p.Pixels[i + 1], p.Pixels[i + 2]) = ((byte)(p.Pixels[i] / 2), (byte)(96 + p.Pixels[i + 1] / 2), (byte)(p.Pixels[i + 2] / 2));
+        (p.Pixels[i], p.Pixels[i + 1], p.Pixels[i + 2]) = ((byte)(p.Pixels[i] / 2), (byte)(96 + p.Pixels[i + 1] / 2),
+            (byte)(p.Pixels[i + 2] / 2));
     }
 }

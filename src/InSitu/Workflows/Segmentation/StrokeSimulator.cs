@@ -61,7 +61,9 @@ public static class StrokeSimulator
         }
     }
 
-    /// <summary>Euclidean distance from each pixel of class <paramref name="c"/> to the nearest other pixel, the region's outside counting as other.</summary>
+    /// <summary>
+    /// Euclidean distance from each pixel of class <paramref name="c"/> to the nearest other pixel, the region's outside counting as other.
+    /// </summary>
     private static float[] InteriorDistance(int[] crop, int w, int h, int c)
     {
         int pw = w + 2, ph = h + 2;

@@ -52,7 +52,11 @@ public class AnnotationSimulationTests : TempFolderTest
         Assert.Contains("figures/learning-curve-iou.svg", report);
         Assert.Contains("<polygon", File.ReadAllText(Path.Combine(dir, "sim", "figures", "learning-curve-iou.svg")));
 
-        var changed = Assert.Throws<InvalidDataException>(() => new AnnotationSimulation().Run(options with { Resume = true, StrokeFraction = 0.5 }));
+        var changed = Assert.Throws<InvalidDataException>(() => new AnnotationSimulation().Run(options with
+        {
+            Resume = true,
+            StrokeFraction = 0.5
+        }));
         Assert.Contains("cannot resume with changed settings", changed.Message);
     }
 }

@@ -35,9 +35,11 @@ public class SegmentationDataTests : TempFolderTest
     public void APatchLargerThanTheImageIsRefused()
     {
         var (image, truth, _) = TinyScenes.Write(dir, "a", 48, 1);
-        var e = Assert.Throws<InvalidDataException>(() => Prepare([new PatchPair(image, truth)], TinyScenes.Config with { PatchSize = 64 }));
+        var e = Assert.Throws<InvalidDataException>(() => Prepare([new PatchPair(image, truth)],
+            TinyScenes.Config with { PatchSize = 64 }));
         Assert.Contains($"image '{image}' is 48x48, smaller than the 64x64 training patches", e.Message);
-        var scaled = Assert.Throws<InvalidDataException>(() => Prepare([new PatchPair(image, truth)], TinyScenes.Config with { Scale = 0.5f }));
+        var scaled = Assert.Throws<InvalidDataException>(() => Prepare([new PatchPair(image, truth)],
+            TinyScenes.Config with { Scale = 0.5f }));
         Assert.Contains("(24x24 at scale 0.5)", scaled.Message);
     }
 

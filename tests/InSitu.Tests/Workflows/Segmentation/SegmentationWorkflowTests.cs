@@ -7,7 +7,8 @@ namespace InSitu.Tests.Workflows.Segmentation;
 /// <summary>The services a CLI or a web app drives: train from strokes, predict, evaluate, suggest, cancel and resume.</summary>
 public class SegmentationWorkflowTests : TempFolderTest
 {
-    private SegmentationTrainResult Train(string image, string labels, string name, bool resume = false, Action<BatchProgress>? progress = null,
+    private SegmentationTrainResult Train(string image, string labels, string name, bool resume = false,
+        Action<BatchProgress>? progress = null,
         bool report = false, CancellationToken cancel = default) =>
         SegmentationTraining.Train(new SegmentationTrainRequest
         {
@@ -71,7 +72,8 @@ public class SegmentationWorkflowTests : TempFolderTest
         for (int i = 0; i < labels.Length; i++)
             if (i % 96 < 32 && i / 96 < 32) labels[i] = truth[i];
         SegmentationData.WriteLabels(partial, labels, 96, 96);
-        var suggestion = PatchSuggester.Suggest(model, [(image, partial)], new SuggestOptions { Rule = UncertaintyRule.Disagreement, Count = 3 });
+        var suggestion = PatchSuggester.Suggest(model, [(image, partial)],
+            new SuggestOptions { Rule = UncertaintyRule.Disagreement, Count = 3 });
         Assert.Equal(8, suggestion.Candidates);
         Assert.Equal(3, suggestion.Ranked.Count);
         Assert.DoesNotContain(suggestion.Ranked, s => s.X == 0 && s.Y == 0);

@@ -46,7 +46,9 @@ internal static class TinyScenes
         return (image, truth, labels);
     }
 
-    /// <summary>Strokes (the given share of each piece's core) over the whole image, written as NAME.png in <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// Strokes (the given share of each piece's core) over the whole image, written as NAME.png in <paramref name="folder"/>.
+    /// </summary>
     public static string Strokes(string folder, string name, int[] truth, int size, double fraction)
     {
         Directory.CreateDirectory(folder);
