@@ -56,16 +56,7 @@ public static class ElasticDeformation
             {
                 int i = y * w + x;
                 float sx = Mirror(x + f.Dx[i], w), sy = Mirror(y + f.Dy[i], h);
-                int x0 = Math.Min((int)sx, Math.Max(0, w - 2)), y0 = Math.Min((int)sy, Math.Max(0, h - 2));
-                int x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
-                float fx = sx - x0, fy = sy - y0;
-                for (int c = 0; c < channels; c++)
-                {
-                    int o = c * plane;
-                    float top = chw[o + y0 * w + x0] + fx * (chw[o + y0 * w + x1] - chw[o + y0 * w + x0]);
-                    float bottom = chw[o + y1 * w + x0] + fx * (chw[o + y1 * w + x1] - chw[o + y1 * w + x0]);
-                    dst[o + i] = top + fy * (bottom - top);
-                }
+                Bilinear.Sample(chw, channels, w, h, sx, sy, dst, i);
             }
         return dst;
     }
