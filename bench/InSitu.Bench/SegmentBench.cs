@@ -13,9 +13,11 @@ using InSitu.Workflows.Segmentation;
 ///   segment-probe  --image I --truth T [--class-map 0,1,0] [--patches 15] [--fraction 0.3] [--seed 1] [--config c.json] [--out DIR]
 ///                  one training on strokes in N random patch cells (the working image is the simulation's data/image.png),
 ///                  IoU on the unused cells: a quick look at what N patches give, without the rounds of `segment simulate`.
-///   segment-discs  [--data ../shared/data/imaginal-discs] [--fraction 0.05] [--config c.json] [--out DIR] [--folds 10]
-///                  leave-one-image-out on the real imaginal discs: strokes (5% of pixels) against full labels; IoU of
-///                  tissue and stain on the held-out image. Writes bench/results/segment_discs.json.
+///   segment-discs  [--data ../shared/data/imaginal-discs] [--fraction 0.05] [--strokes scribbles|cores] [--config c.json]
+///                  [--out DIR] [--folds 10]
+///                  leave-one-image-out on the real imaginal discs: strokes (5% of pixels; random brush scribbles inside each
+///                  class, or each area's core) against full labels; IoU of tissue and stain on the held-out image. Writes
+///                  bench/results/segment_discs.json.
 ///   segment-embryo [--data ../shared/data/bdgp-raw-photos] [--fraction 0.05] [--config c.json] [--out DIR]
 ///                  leave-one-photo-out on the real raw BDGP photos: main embryo against the rest (mask dark = embryo).
 /// </summary>
@@ -108,7 +110,9 @@ internal static class SegmentBench
         {
             var stem = Path.GetFileNameWithoutExtension(image);
             var labels = Enumerable.Repeat(255, truth.Length).ToArray();
-            StrokeSimulator.Annotate(truth, w, h, (0, 0, w, h), fraction, labels, 255);
+            if (o.GetValueOrDefault("strokes", "scribbles") == "cores")
+                StrokeSimulator.Annotate(truth, w, h, (0, 0, w, h), fraction, labels, 255);
+            else StrokeSimulator.Scribble(truth, w, h, (0, 0, w, h), fraction, labels, 255, seed: 1);
             annotated.Add(labels.Count(v => v != 255) / (double)labels.Length);
             strokes.Add(Path.Combine(labelDir, stem + ".strokes.png"));
             SegmentationData.WriteLabels(strokes[^1], labels, w, h);

@@ -8,6 +8,15 @@ using InSitu.Training;
 
 namespace InSitu.Workflows.Segmentation;
 
+/// <summary>How simulated annotators mark a patch: see <see cref="StrokeSimulator"/>.</summary>
+public enum StrokeMode
+{
+    /// <summary>The given share of each object and background area, from its centre out (<see cref="StrokeSimulator.Annotate"/>).</summary>
+    Cores,
+    /// <summary>Random brush strokes inside each class's area (<see cref="StrokeSimulator.Scribble"/>).</summary>
+    Scribbles,
+}
+
 /// <summary>What `segment simulate` replays (METHODS.md §6, seed 003's experiment).</summary>
 public sealed record SimulationOptions
 {
@@ -26,6 +35,7 @@ public sealed record SimulationOptions
     public UncertaintyRule Rule { get; init; } = UncertaintyRule.Entropy;
     /// <summary>Share of each object's (and background area's) pixels the simulated strokes annotate, from its centre out.</summary>
     public double StrokeFraction { get; init; } = 0.2;
+    public StrokeMode Strokes { get; init; } = StrokeMode.Cores;
     /// <summary>
     /// Truth value v becomes class ClassMap[v] (e.g. [0, 1, 0]: large cells against everything else); null keeps the values.
     /// </summary>
@@ -272,8 +282,8 @@ public sealed class AnnotationSimulation
         var folder = RoundFolder(run, seed, strategy, round);
         Directory.CreateDirectory(folder);
         var train = picks.Take(round).ToList();
-        var labels = Strokes(data, grid, train, o.StrokeFraction);
-        var val = Strokes(data, grid, test, o.StrokeFraction);
+        var labels = Strokes(data, grid, train, o, seed);
+        var val = Strokes(data, grid, test, o, seed);
         SegmentationData.WriteLabels(Path.Combine(folder, "labels.png"), labels, data.Width, data.Height);
         SegmentationData.WriteLabels(Path.Combine(folder, "test.png"), val, data.Width, data.Height);
         bool warm = o.WarmStart && round > 1;
@@ -331,11 +341,14 @@ public sealed class AnnotationSimulation
             $"round-{round:D2}"));
 
     /// <summary>Simulated strokes in the given cells, 255 elsewhere.</summary>
-    private static int[] Strokes(Working data, PatchGrid grid, IEnumerable<int> cells, double fraction)
+    private static int[] Strokes(Working data, PatchGrid grid, IEnumerable<int> cells, SimulationOptions o, int seed)
     {
         var labels = new int[data.Truth.Length];
         Array.Fill(labels, Unlabelled);
-        foreach (var c in cells) StrokeSimulator.Annotate(data.Truth, data.Width, data.Height, grid.Rect(c), fraction, labels, Unlabelled);
+        foreach (var c in cells)
+            if (o.Strokes == StrokeMode.Cores)
+                StrokeSimulator.Annotate(data.Truth, data.Width, data.Height, grid.Rect(c), o.StrokeFraction, labels, Unlabelled);
+            else StrokeSimulator.Scribble(data.Truth, data.Width, data.Height, grid.Rect(c), o.StrokeFraction, labels, Unlabelled, seed);
         return labels;
     }
 

@@ -27,4 +27,26 @@ public class StrokeSimulatorTests
         Assert.Equal(labels, again);
         Assert.Throws<ArgumentException>(() => StrokeSimulator.Annotate(truth, w, h, (0, 0, 8, 8), 0, labels, 255));
     }
+
+    [Fact]
+    public void ScribblesMarkTheirShareOfEachClassInsideItsAreaOnly()
+    {
+        const int w = 120, h = 90;
+        var truth = new int[w * h];
+        // a frame of class 2 two pixels wide, a disc of class 1, class 0 elsewhere
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                truth[y * w + x] = x < 2 || y < 2 || x >= w - 2 || y >= h - 2 ? 2 : (x - 60) * (x - 60) + (y - 45) * (y - 45) < 400 ? 1 : 0;
+        var labels = Enumerable.Repeat(255, w * h).ToArray();
+        StrokeSimulator.Scribble(truth, w, h, (0, 0, w, h), 0.05, labels, 255, seed: 3);
+        for (int c = 0; c < 3; c++)
+        {
+            int total = truth.Count(v => v == c), marked = labels.Count(v => v == c);
+            Assert.True(marked >= 0.05 * total && marked <= 0.05 * total + 25, $"class {c}: {marked} of {total} marked");
+        }
+        Assert.All(Enumerable.Range(0, w * h).Where(i => labels[i] != 255), i => Assert.Equal(truth[i], labels[i]));
+        var again = Enumerable.Repeat(255, w * h).ToArray();
+        StrokeSimulator.Scribble(truth, w, h, (0, 0, w, h), 0.05, again, 255, seed: 3);
+        Assert.Equal(labels, again);
+    }
 }
