@@ -10,7 +10,7 @@ OUT=${1:-runs/bench-segment-em}
 shift || true
 START=$(date +%s)
 ./insitu segment simulate --generate --out "$OUT" --preset demo --config bench/segment_em.json --scale 0.25 \
-  --seeds 3 --patches 15 --rule entropy --stroke-fraction 0.5 --warm-epochs 12 --resume "$@"
+  --seeds 3 --patches 15 --rule entropy --stroke-fraction 0.5 --warm-epochs 8 --resume "$@"
 /usr/bin/python3 - "$OUT" "$START" <<'PY'
 import json, sys, time, os
 out, start = sys.argv[1], int(sys.argv[2])

@@ -269,7 +269,7 @@ public static class SegmentCommands
         var fraction = new Option<double>("--stroke-fraction")
         {
             Description = "Share of each object's and background area's pixels the simulated strokes annotate",
-            DefaultValueFactory = _ => 0.2
+            DefaultValueFactory = _ => 0.5
         };
         var classMap = new Option<string?>("--class-map")
         {
@@ -288,10 +288,17 @@ public static class SegmentCommands
             "model)"
         };
         var cold = new Option<bool>("--cold") { Description = "Train every round from scratch instead of from the previous round's model" };
+        var strokes = new Option<string>("--strokes")
+        {
+            Description = "Simulated annotation: cores (each object's and background area's centre) or scribbles (random brush strokes " +
+                "inside each class)",
+            DefaultValueFactory = _ => "cores"
+        };
+        strokes.AcceptOnlyFromAmong("cores", "scribbles");
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted simulation at its last round" };
         foreach (var o in new Option[] { image, truth, generate, outDir, seeds, patches, RuleOption, fraction, classMap, target,
             scale, warmEpochs,
-            cold, ConfigOption, PresetOption, resume })
+            cold, strokes, ConfigOption, PresetOption, resume })
             cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
@@ -328,6 +335,7 @@ public static class SegmentCommands
                 Patches = pr.GetValue(patches),
                 Rule = Rule(pr),
                 StrokeFraction = pr.GetValue(fraction),
+                Strokes = Common.EnumNames.Parse<StrokeMode>(pr.GetValue(strokes)!),
                 ClassMap = map,
                 TargetClass = pr.GetValue(target),
                 WarmStart = !pr.GetValue(cold),

@@ -34,7 +34,7 @@ public sealed record SimulationOptions
     public int TestPatches { get; init; } = 2;
     public UncertaintyRule Rule { get; init; } = UncertaintyRule.Entropy;
     /// <summary>Share of each object's (and background area's) pixels the simulated strokes annotate, from its centre out.</summary>
-    public double StrokeFraction { get; init; } = 0.2;
+    public double StrokeFraction { get; init; } = 0.5;
     public StrokeMode Strokes { get; init; } = StrokeMode.Cores;
     /// <summary>
     /// Truth value v becomes class ClassMap[v] (e.g. [0, 1, 0]: large cells against everything else); null keeps the values.
