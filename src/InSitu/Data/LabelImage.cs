@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
 using InSitu.Torch;
@@ -97,6 +96,12 @@ public static class LabelImage
 {
     public static LabelMap Read(string path, int classes, LabelPalette? palette = null, int ignore = 255)
     {
+        if (palette is null && File.Exists(path) && Imaging.PngIndexedReader.Read(path) is { } indexed)
+        {
+            // the indices themselves, not the colours OpenCV would expand them to (palettes often repeat a colour)
+            Check(path, indexed.Indices, indexed.Width, classes, ignore);
+            return new LabelMap(indexed.Indices, indexed.Height, indexed.Width);
+        }
         using var scope = TorchRuntime.NewDisposeScope();
         var t = ImageIO.Read(path);
         int h = (int)t.Shape[0], w = (int)t.Shape[1], c = t.Dim == 2 ? 1 : (int)t.Shape[2];
@@ -113,7 +118,7 @@ public static class LabelImage
             var rgba = t.Cast(DType.Int32).ToArray<int>();
             if (t.DType != DType.UInt8)
                 throw new InvalidDataException($"label image '{path}' is a 16-bit colour image; colour labels are 8-bit RGB(A) PNGs");
-            var colours = palette is not null ? palette.Colors.ToArray() : PngPalette(path)
+            var colours = palette?.Colors.ToArray()
                 ?? throw new InvalidDataException($"label image '{path}' is a colour image; give its palette file (--palette) " +
                     "or save the labels as a grey or indexed PNG of class numbers");
             var unlabelled = palette?.Unlabelled;
@@ -156,25 +161,4 @@ public static class LabelImage
     }
 
     private static int Pack((byte R, byte G, byte B) c) => (c.R << 16) | (c.G << 8) | c.B;
-
-    /// <summary>The palette of an indexed PNG (colour type 3), or null for any other file: entry k is class k.</summary>
-    public static (byte R, byte G, byte B)[]? PngPalette(string path)
-    {
-        var b = File.ReadAllBytes(path);
-        if (b.Length < 33 || b[0] != 0x89 || b[1] != 0x50 || b[2] != 0x4E || b[3] != 0x47) return null;
-        if (b[25] != 3) return null; // IHDR's colour type
-        for (int o = 8; o + 8 <= b.Length;)
-        {
-            int length = BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(o));
-            if (length < 0 || o + 12L + length > b.Length) return null;
-            if (b[o + 4] == 'P' && b[o + 5] == 'L' && b[o + 6] == 'T' && b[o + 7] == 'E')
-            {
-                var p = new (byte, byte, byte)[length / 3];
-                for (int k = 0; k < p.Length; k++) p[k] = (b[o + 8 + 3 * k], b[o + 9 + 3 * k], b[o + 10 + 3 * k]);
-                return p;
-            }
-            o += 12 + length;
-        }
-        return null;
-    }
 }

@@ -71,7 +71,7 @@ public class PngStreamWriterTests : TempFolderTest
             png.WriteRow(new byte[] { 2, 2, 1 });
             png.Complete();
         }
-        Assert.Equal(palette, LabelImage.PngPalette(path));
+        Assert.Equal(palette, PngIndexedReader.Read(path)!.Palette);
         var labels = LabelImage.Read(path, classes: 3);
         Assert.Equal(new[] { 0, 1, 2, 2, 2, 1 }, labels.Labels);
     }

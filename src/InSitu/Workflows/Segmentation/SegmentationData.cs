@@ -140,14 +140,15 @@ public sealed record SegmentationData(
         {
             using var scope = TorchRuntime.NewDisposeScope();
             var t = ImageIO.Read(p.Mask!);
-            if (t.Dim == 3 && t.Shape[2] != 1)
+            if (PngIndexedReader.Read(p.Mask!) is { } indexed)
             {
-                var entries = LabelImage.PngPalette(p.Mask!)
-                    ?? throw new InvalidDataException($"label image '{p.Mask}' is a colour image; give its palette file (--palette) " +
-                        "or save the labels as a grey or indexed PNG of class numbers");
-                max = Math.Max(max, entries.Length - 1);
+                foreach (var v in indexed.Indices)
+                    if (v != config.IgnoreValue) max = Math.Max(max, v);
                 continue;
             }
+            if (t.Dim == 3 && t.Shape[2] != 1)
+                throw new InvalidDataException($"label image '{p.Mask}' is a colour image; give its palette file (--palette) " +
+                    "or save the labels as a grey or indexed PNG of class numbers");
             foreach (var v in t.Cast(DType.Int32).ToArray<int>())
                 if (v != config.IgnoreValue) max = Math.Max(max, v);
         }
