@@ -61,13 +61,11 @@ public static class SegmentCommands
         };
         var classes = new Option<int?>("--classes")
         {
-            Description = "Number of classes (default: the palette's, or the largest label + " +
-            "1)"
+            Description = "Number of classes (default: the palette's, or the largest label + 1)"
         };
         var valImages = new Option<string?>("--val-images")
         {
-            Description = "Held-out annotated images for early stopping and " +
-            "backtracking"
+            Description = "Held-out annotated images for early stopping and backtracking"
         };
         var valLabels = new Option<string?>("--val-labels") { Description = "Their label images" };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
@@ -169,9 +167,8 @@ public static class SegmentCommands
     private static Command Suggest()
     {
         var cmd = new Command("suggest",
-            "Score every unannotated patch of the images by entropy, margin and MC-dropout disagreement and propose the next one to " +
-                "annotate " +
-            "(an image and a rectangle): suggestions.json and report.html");
+            "Score every unannotated patch of the images by entropy, margin and MC-dropout disagreement and propose the next one " +
+            "to annotate (an image and a rectangle): suggestions.json and report.html");
         var run = new Argument<string>("model") { Description = "Run directory of `insitu segment train`" };
         var images = new Argument<string>("images") { Description = "An image or a folder of images" };
         var labels = new Option<string?>("--labels")
@@ -250,9 +247,9 @@ public static class SegmentCommands
     private static Command Simulate()
     {
         var cmd = new Command("simulate",
-            "Replay seed 003's interactive annotation on an image with full ground truth: 1 training + 2 test patches, one patch added " +
-                "per " +
-            "round (active rule vs random), simulated strokes, IoU/Dice on unused patches; learning curves over seeds in report.html");
+            "Replay seed 003's interactive annotation on an image with full ground truth: 1 training + 2 test patches, one patch " +
+            "added per round (active rule vs random), simulated strokes, IoU/Dice on unused patches; learning curves over seeds in " +
+            "report.html");
         var image = new Option<string?>("--image") { Description = "The image (default with --generate: an EM-like image made here)" };
         var truth = new Option<string?>("--truth") { Description = "Its full ground truth (grey class numbers)" };
         var generate = new Option<bool>("--generate")
@@ -284,8 +281,7 @@ public static class SegmentCommands
         var scale = new Option<float?>("--scale") { Description = "Working scale (default: 0.25 with the demo preset, else the config's)" };
         var warmEpochs = new Option<int?>("--warm-epochs")
         {
-            Description = "Epochs of rounds after the first (they start from the last " +
-            "model)"
+            Description = "Epochs of rounds after the first (they start from the last model)"
         };
         var cold = new Option<bool>("--cold") { Description = "Train every round from scratch instead of from the previous round's model" };
         var strokes = new Option<string>("--strokes")
@@ -346,8 +342,8 @@ public static class SegmentCommands
             var result = simulation.Run(options);
             foreach (var c in result.Curves)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{c.Strategy}: IoU of class {options.TargetClass} after {c.Patches[^1]} patches {c.MeanIou[^1]:F3} ± " +
-                        $"{c.StdIou[^1]:F3}"));
+                    $"{c.Strategy}: IoU of class {options.TargetClass} after {c.Patches[^1]} patches " +
+                    $"{c.MeanIou[^1]:F3} ± {c.StdIou[^1]:F3}"));
             Console.WriteLine($"report: {result.Report} ({result.Seconds / 60:F1} min)");
             return 0;
         });
@@ -360,8 +356,8 @@ public static class SegmentCommands
         var map = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out map[i]) || map[i] > 254)
-                throw new ArgumentException($"--class-map: '{parts[i]}' is not a class number 0..254 (give one per truth value, e.g. " +
-                    $"0,1,0)");
+                throw new ArgumentException($"--class-map: '{parts[i]}' is not a class number 0..254 " +
+                    "(give one per truth value, e.g. 0,1,0)");
         return map;
     }
 
@@ -388,7 +384,7 @@ public static class SegmentCommands
             "ground truth: image.png and truth.png (0 matrix, 1 large cell, 2 small cell)");
         var outDir = new Option<string>("--out")
         {
-            Description = "Folder to write image.png, truth.png and palette.json into",
+            Description = "Folder to write image.png and truth.png into",
             Required = true
         };
         var width = new Option<int>("--width") { Description = "Width in pixels", DefaultValueFactory = _ => 3840 };

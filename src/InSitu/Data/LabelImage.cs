@@ -54,8 +54,8 @@ public sealed record LabelPalette(IReadOnlyList<string> Names, IReadOnlyList<(by
             {
                 unlabelled = ParseColor(u, $"palette file '{path}': $.unlabelled");
                 if (colors.Contains(unlabelled.Value))
-                    throw new InvalidDataException($"palette file '{path}': the unlabelled colour {Hex(unlabelled.Value)} is a class " +
-                        $"colour too");
+                    throw new InvalidDataException(
+                        $"palette file '{path}': the unlabelled colour {Hex(unlabelled.Value)} is a class colour too");
             }
             return new LabelPalette(names, colors, unlabelled);
         }

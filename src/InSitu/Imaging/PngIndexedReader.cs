@@ -25,7 +25,8 @@ public static class PngIndexedReader
         for (int o = 8; o + 12 <= b.Length;)
         {
             int length = BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(o));
-            if (length < 0 || o + 12L + length > b.Length) throw new InvalidDataException($"image '{path}' is a damaged PNG (chunk at byte {o})");
+            if (length < 0 || o + 12L + length > b.Length)
+                throw new InvalidDataException($"image '{path}' is a damaged PNG (chunk at byte {o})");
             var type = System.Text.Encoding.ASCII.GetString(b, o + 4, 4);
             if (type == "PLTE")
             {

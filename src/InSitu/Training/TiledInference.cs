@@ -24,8 +24,8 @@ public sealed record TileOptions
         if (Alignment < 1) throw new ArgumentException($"tile alignment must be at least 1 (got {Alignment})");
         if (TileSize < Alignment || TileSize % Alignment != 0)
             throw new ArgumentException($"tile size {TileSize} must be a positive multiple of {Alignment} (the network's pooling factor)");
-        if (Margin < 0 || Blend < 1) throw new ArgumentException($"tile margin ({Margin}) cannot be negative and blend ({Blend}) must be " +
-            $"positive");
+        if (Margin < 0 || Blend < 1)
+            throw new ArgumentException($"tile margin ({Margin}) cannot be negative and blend ({Blend}) must be positive");
         if (TileSize - 2 * Margin - Blend < Alignment)
             throw new ArgumentException($"tile size {TileSize} leaves no step after two margins of {Margin} and a blend of {Blend}; " +
                 $"use tiles of at least {2 * Margin + Blend + Alignment} pixels or a smaller margin");

@@ -85,9 +85,11 @@ public class CliErrorTests : TempFolderTest
     [Fact]
     public void AnUnknownCommandIsAnErrorEvenWithHelp()
     {
-        Assert.Equal("error: unknown command 'terms' for 'insitu' (commands: demo, data, synth, stage, explain, gem, model, weights, segment)",
+        Assert.Equal("error: unknown command 'terms' for 'insitu' " +
+            "(commands: demo, data, synth, stage, explain, gem, model, weights, segment)",
             CliRunner.Fails(1, CliRunner.Run("terms", "extract", "--help")));
-        Assert.Equal("error: unknown command 'terms' for 'insitu' (commands: demo, data, synth, stage, explain, gem, model, weights, segment)",
+        Assert.Equal("error: unknown command 'terms' for 'insitu' " +
+            "(commands: demo, data, synth, stage, explain, gem, model, weights, segment)",
             CliRunner.Fails(1, CliRunner.Run("terms", "extract")));
         Assert.Equal("error: unknown command 'extract' for 'insitu stage' (commands: compare, train, evaluate, predict)",
             CliRunner.Fails(1, CliRunner.Run("stage", "extract", "--help")));

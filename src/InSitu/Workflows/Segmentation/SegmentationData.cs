@@ -153,8 +153,8 @@ public sealed record SegmentationData(
                 if (v != config.IgnoreValue) max = Math.Max(max, v);
         }
         if (max > 254)
-            throw new InvalidDataException($"label values go up to {max}; at most 255 classes (0..254) are supported, 255 meaning not " +
-                $"annotated");
+            throw new InvalidDataException(
+                $"label values go up to {max}; at most 255 classes (0..254) are supported, 255 meaning not annotated");
         return Math.Max(2, max + 1);
     }
 

@@ -16,8 +16,8 @@ public static class SegmentationInputs
         {
             if (!File.Exists(labels))
                 throw new FileNotFoundException(Directory.Exists(labels)
-                    ? $"'{images}' is one image but '{labels}' is a folder; give its label image" : $"label image '{labels}' does not " +
-                        $"exist", labels);
+                    ? $"'{images}' is one image but '{labels}' is a folder; give its label image"
+                    : $"label image '{labels}' does not exist", labels);
             return ([new PatchPair(Path.GetFullPath(images), Path.GetFullPath(labels))], []);
         }
         if (!Directory.Exists(images)) throw new FileNotFoundException($"image file or folder '{images}' does not exist", images);

@@ -43,18 +43,18 @@ public sealed class SegmentationModel : IDisposable
     /// <summary>A model from a `segment train` run directory (its model.json) or a model record file.</summary>
     public static SegmentationModel Load(string path)
     {
-        var infoFile = File.Exists(path)
-            && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? path : Path.Combine(path, InfoFile);
+        var infoFile = File.Exists(path) && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+            ? path : Path.Combine(path, InfoFile);
         if (!File.Exists(infoFile))
             throw new FileNotFoundException($"'{path}' is not a trained segmentation model (no {InfoFile}); train one with " +
                 "`insitu segment train`", infoFile);
         var info = JsonFile.Read<SegmentationModelInfo>(infoFile);
         if (info.Config is null || string.IsNullOrEmpty(info.Weights) || info.ClassNames is null)
-            throw new InvalidDataException($"'{infoFile}' lacks its config, classes or weights; it was not written by `insitu segment " +
-                $"train`");
+            throw new InvalidDataException(
+                $"'{infoFile}' lacks its config, classes or weights; it was not written by `insitu segment train`");
         var weights = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(infoFile))!, info.Weights);
-        if (!File.Exists(weights)) throw new InvalidDataException($"'{infoFile}': its weights '{info.Weights}' are missing (no file " +
-            $"'{weights}')");
+        if (!File.Exists(weights))
+            throw new InvalidDataException($"'{infoFile}': its weights '{info.Weights}' are missing (no file '{weights}')");
         SegmentationModel model;
         try
         {

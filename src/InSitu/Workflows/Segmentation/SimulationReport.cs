@@ -20,13 +20,12 @@ internal static class SimulationReport
         var rule = Common.EnumNames.Name(o.Rule);
         report.Paragraph($"{Path.GetFileName(o.Image)} at scale {o.Config.Scale.ToString(CultureInfo.InvariantCulture)} " +
             $"({grid.Width}x{grid.Height}), cut into {grid.Count} patches of {grid.Cell}x{grid.Cell} ({grid.Columns}x{grid.Rows}); " +
-            $"classes {string.Join(", ", names.Select((n, i) => $"{i} {n}"))}. Per seed: 1 training and {o.TestPatches} test patch(es) " +
-                "at " +
-            $"random; each round adds one patch, by {rule} (active) or at random, annotated with simulated strokes " +
+            $"classes {string.Join(", ", names.Select((n, i) => $"{i} {n}"))}. Per seed: 1 training and {o.TestPatches} " +
+            $"test patch(es) at random; each round adds one patch, by {rule} (active) or at random, annotated with simulated strokes " +
             $"({100 * o.StrokeFraction:0.#}% of each object's and background area's pixels, from the centre out). Scores: IoU and Dice " +
             $"on the unused patches against the full truth, {seeds.Count} seed(s). U-Net depth {config.Depth}, width " +
-            $"{config.BaseWidth}, {config.Steps} step(s); {(o.WarmStart ? "each round starts from the previous round's model" : "each " +
-                "round trains from scratch")}.");
+            $"{config.BaseWidth}, {config.Steps} step(s); " +
+            (o.WarmStart ? "each round starts from the previous round's model." : "each round trains from scratch."));
         var x = curves[0].Patches.Select(v => (double)v).ToList();
         var figures = run.Subfolder("figures");
         File.WriteAllText(Path.Combine(figures, "learning-curve-iou.svg"), BandChart.Svg(x,
