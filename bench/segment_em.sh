@@ -29,7 +29,7 @@ for s in state["seeds"]:
     ran = [x["target_iou"] for x in s["rounds"]["random"]]  # round 1 is shared and listed under both
     d = [x - y for x, y in zip(act[1:], ran[1:])]
     if d: seed_gaps.append(sum(d) / len(d))
-seconds = sum(x["seconds"] for s in state["seeds"] for k in s["rounds"] for x in s["rounds"][k])
+seconds = sum(x["seconds"] for s in state["seeds"] for k in s["rounds"] for x in s["rounds"][k][0 if k == "active" else 1:])
 cfg = options["config"]
 result = {
     "benchmark": "segment_em",
