@@ -39,6 +39,7 @@ public static class Cli
         root.Subcommands.Add(WeightsCommands.Build());
         root.Subcommands.Add(ServeCommand.Build());
         root.Subcommands.Add(TermsCommands.Build());
+        root.Subcommands.Add(SegmentCommands.Build());
         return root;
     }
 

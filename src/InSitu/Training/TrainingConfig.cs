@@ -40,6 +40,15 @@ public sealed record TrainingConfig
     public int EarlyStoppingPatience { get; init; }
     /// <summary>How many times a diverged epoch (non-finite loss) may be undone, each time halving the rate (0: never).</summary>
     public int MaxBacktracks { get; init; } = 2;
+    /// <summary>
+    /// Backtracking on validation (seed 003): when the selection metric has not improved for this many epochs, the best
+    /// weights are restored and training goes on at <see cref="BacktrackFactor"/> times the rate (0: never).
+    /// </summary>
+    public int BacktrackPatience { get; init; }
+    /// <summary>Validation backtracks allowed; when the patience runs out once more, training stops.</summary>
+    public int MaxValidationBacktracks { get; init; } = 3;
+    /// <summary>What each validation backtrack multiplies the learning rate by.</summary>
+    public double BacktrackFactor { get; init; } = 0.5;
     public int Seed { get; init; } = 1;
     /// <summary>
     /// fp32, or bf16 mixed precision (<see cref="TrainingPrecision.Bf16"/>). Off by default: with libtorch 1.13 it
@@ -82,6 +91,9 @@ public sealed record TrainingConfig
         Require(CosineEpochs is null or >= 1, $"cosine_epochs must be at least 1 (got {CosineEpochs})");
         Require(RestartPeriod >= 1 && RestartGrowth >= 1, "restart_period and restart_growth must be at least 1");
         Require(EarlyStoppingPatience >= 0 && MaxBacktracks >= 0, "early_stopping_patience and max_backtracks cannot be negative");
+        Require(BacktrackPatience >= 0 && MaxValidationBacktracks >= 0,
+            "backtrack_patience and max_validation_backtracks cannot be negative");
+        Require(BacktrackFactor > 0 && BacktrackFactor < 1, $"backtrack_factor must be in (0, 1) (got {BacktrackFactor})");
     }
 }
 

@@ -85,7 +85,7 @@ public class CliErrorTests : TempFolderTest
     [Fact]
     public void AnUnknownCommandIsAnErrorEvenWithHelp()
     {
-        const string Commands = "demo, data, synth, stage, bags, explain, gem, model, weights, serve, terms";
+        const string Commands = "demo, data, synth, stage, bags, explain, gem, model, weights, serve, terms, segment";
         Assert.Equal($"error: unknown command 'frobnicate' for 'insitu' (commands: {Commands})",
             CliRunner.Fails(1, CliRunner.Run("frobnicate", "extract", "--help")));
         Assert.Equal($"error: unknown command 'frobnicate' for 'insitu' (commands: {Commands})",
