@@ -1,5 +1,5 @@
 # InSitu: `make demo` and `make test` are all a new machine needs (Debian 12, root or sudo).
-.PHONY: setup demo test fuzz bench bench-data bench-libtorch210 fixtures fixtures-mobilenet clean
+.PHONY: setup demo test fuzz bench bench-data bench-libtorch210 fixtures fixtures-mobilenet clean demo-segment bench-segment
 
 setup:
 	@bash scripts/setup.sh
@@ -9,6 +9,12 @@ demo: setup
 
 test: setup
 	@bash scripts/test.sh
+
+# Segmentation from a handful of patches (issue 15): the simulated annotation experiment at demo scale, in minutes on 2 cores:
+# a generated 3840x2920 EM-like frame at scale 0.25, active (entropy) against random patch choice, 2 seeds, 1 to 4 patches.
+demo-segment: setup
+	./insitu segment simulate --generate --out runs/demo-segment --preset demo --seeds 2 --patches 4 --stroke-fraction 0.5 \
+	  --warm-epochs 8 --resume
 
 # A longer randomised run of the fuzz tests (a random seed, printed for replay; INSITU_FUZZ_SEED, INSITU_FUZZ_CASES)
 # with the counts of clean, crashed, silently accepted and hung cases.
@@ -22,6 +28,13 @@ bench: setup
 bench-data: setup
 	dotnet bench/InSitu.Bench/bin/Release/net10.0/InSitu.Bench.dll loader
 	dotnet bench/InSitu.Bench/bin/Release/net10.0/InSitu.Bench.dll synth-difficulty
+
+# Segmentation targets (hours on 2 shared cores): the EM-like simulation (3 seeds, 15 patches) and leave-one-out on the real
+# imaginal discs and raw BDGP photos; writes bench/results/segment_{em,discs,embryo}.json.
+bench-segment: setup
+	bash bench/segment_em.sh runs/bench-segment-em
+	dotnet bench/InSitu.Bench/bin/Release/net10.0/InSitu.Bench.dll segment-discs --config bench/segment_discs.json --out runs/bench-segment-discs
+	dotnet bench/InSitu.Bench/bin/Release/net10.0/InSitu.Bench.dll segment-embryo --config bench/segment_discs.json --out runs/bench-segment-embryo
 
 # libtorch 2.10 (NuGet TorchSharp-cpu 0.107.0, ~280 MB download, restored into bench/libtorch210/packages) against
 # InSitu on Debian's libtorch 1.13, interleaved rounds; writes bench/results/libtorch210.json. Never part of setup/test.

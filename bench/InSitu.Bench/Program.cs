@@ -30,6 +30,9 @@ if (args.Length > 0 && !args[0].StartsWith('-'))
         "explain" => ExplainBench.Run(sub),
         "legacy-replay" => LegacyReplay.Run(sub),
         "blas" => BlasBench.Run(sub),
+        "segment-probe" => SegmentBench.Probe(sub),
+        "segment-discs" => SegmentBench.Discs(sub),
+        "segment-embryo" => SegmentBench.Embryo(sub),
         _ => throw new ArgumentException($"unknown benchmark '{args[0]}'"),
     };
 }

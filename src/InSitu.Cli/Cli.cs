@@ -37,6 +37,7 @@ public static class Cli
         root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(WeightsCommands.Build());
         root.Subcommands.Add(ServeCommand.Build());
+        root.Subcommands.Add(SegmentCommands.Build());
         return root;
     }
 

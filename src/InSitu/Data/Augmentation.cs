@@ -53,24 +53,13 @@ public static class Augmentation
     {
         var dst = new float[src.Length];
         float cx = (width - 1) / 2f, cy = (height - 1) / 2f, cos = MathF.Cos(angle), sin = MathF.Sin(angle);
-        int plane = height * width;
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
             {
                 float ox = (flipX ? width - 1 - x : x) - cx - shiftX, oy = (flipY ? height - 1 - y : y) - cy - shiftY;
                 float sx = cos * ox + sin * oy + cx, sy = -sin * ox + cos * oy + cy;
-                sx = Math.Clamp(sx, 0, width - 1);
-                sy = Math.Clamp(sy, 0, height - 1);
-                int x0 = Math.Min((int)sx, width - 2 < 0 ? 0 : width - 2), y0 = Math.Min((int)sy, height - 2 < 0 ? 0 : height - 2);
-                int x1 = Math.Min(x0 + 1, width - 1), y1 = Math.Min(y0 + 1, height - 1);
-                float fx = sx - x0, fy = sy - y0;
-                for (int c = 0; c < channels; c++)
-                {
-                    int o = c * plane;
-                    float top = src[o + y0 * width + x0] + fx * (src[o + y0 * width + x1] - src[o + y0 * width + x0]);
-                    float bottom = src[o + y1 * width + x0] + fx * (src[o + y1 * width + x1] - src[o + y1 * width + x0]);
-                    dst[o + y * width + x] = top + fy * (bottom - top);
-                }
+                Imaging.Bilinear.Sample(src, channels, width, height, Math.Clamp(sx, 0, width - 1), Math.Clamp(sy, 0, height - 1), dst,
+                    y * width + x);
             }
         return dst;
     }

@@ -35,6 +35,14 @@ public sealed class PatchBatchSource : IBatchSource<PatchBatch>
                 "set MaxRotationDegrees and CropPadding to 0 (random positions already shift)");
         if (patches.Mode == PatchMode.Tiles && augment != AugmentOptions.None)
             throw new ArgumentException("tiles are for inference and are not augmented; set Augment to AugmentOptions.None");
+        if (patches.Joint is { } joint)
+        {
+            if (patches.Mode == PatchMode.Tiles && joint != JointAugmentOptions.None)
+                throw new ArgumentException("tiles are for inference and are not augmented; set Joint to null");
+            if (joint.Rotate90 && options.Height != options.Width)
+                throw new ArgumentException($"quarter turns need square patches, not {options.Width}x{options.Height}; " +
+                    "set Rotate90 to false");
+        }
         if (patches.PatchesPerEpoch < 1) throw new ArgumentException("an epoch needs at least 1 patch (PatchesPerEpoch)");
         if (!(patches.Scale > 0) || float.IsInfinity(patches.Scale)) throw new ArgumentException($"scale {patches.Scale} must be positive");
         if (patches.TileOverlap < 0 || patches.TileOverlap >= Math.Min(options.Height, options.Width))
@@ -172,8 +180,10 @@ public sealed class PatchBatchSource : IBatchSource<PatchBatch>
                 }
             }
             var image = patch;
+            if (r is not null && _patches.Joint is { } joint)
+                image = JointAugmentation.Apply(image, masks, i * h * w, c, h, w, joint, r);
             if (r is not null && Options.Augment != AugmentOptions.None)
-                image = Augmentation.Apply(patch, c, h, w, Options.Augment with { FlipHorizontal = false, FlipVertical = false }, r);
+                image = Augmentation.Apply(image, c, h, w, Options.Augment with { FlipHorizontal = false, FlipVertical = false }, r);
             ImagePipeline.Normalise(image, c, h * w, Options, data, i * plane);
         }
         return new PatchBatch(Tensor.FromArray(data, n, c, h, w), masks is null ? null : Tensor.FromArray(masks, n, h, w), pairs, origins);

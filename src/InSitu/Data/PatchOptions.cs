@@ -24,4 +24,6 @@ public sealed record PatchOptions
     public int TileOverlap { get; init; }
     /// <summary>Image and mask are rescaled by this before cutting: area-averaged pixels, nearest-neighbour labels.</summary>
     public float Scale { get; init; } = 1;
+    /// <summary>Random mode: augmentations of patch and mask together (quarter turns, elastic deformation, intensity jitter).</summary>
+    public JointAugmentOptions? Joint { get; init; }
 }

@@ -24,7 +24,8 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         (_task, _source, _config, _run) = (task, source, config, run);
         Callbacks = new List<ITrainerCallback>
         {
-            new Backtracking(), new BestOnValidation(), new EarlyStopping(), new CheckpointEachEpoch(), new CurveFile(),
+            new Backtracking(), new BestOnValidation(), new EarlyStopping(), new ValidationBacktracking(), new CheckpointEachEpoch(),
+            new CurveFile(),
         };
     }
 

@@ -35,6 +35,15 @@ public sealed record TrainingConfig
     public int EarlyStoppingPatience { get; init; }
     /// <summary>How many times a diverged epoch (non-finite loss) may be undone, each time halving the rate (0: never).</summary>
     public int MaxBacktracks { get; init; } = 2;
+    /// <summary>
+    /// Backtracking on validation (seed 003): when the selection metric has not improved for this many epochs, the best
+    /// weights are restored and training goes on at <see cref="BacktrackFactor"/> times the rate (0: never).
+    /// </summary>
+    public int BacktrackPatience { get; init; }
+    /// <summary>Validation backtracks allowed; when the patience runs out once more, training stops.</summary>
+    public int MaxValidationBacktracks { get; init; } = 3;
+    /// <summary>What each validation backtrack multiplies the learning rate by.</summary>
+    public double BacktrackFactor { get; init; } = 0.5;
     public int Seed { get; init; } = 1;
 
     public Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => Optimizer switch
@@ -71,6 +80,9 @@ public sealed record TrainingConfig
         Require(MinLearningRate >= 0 && MinLearningRate < LearningRate, "min_learning_rate must be in [0, learning_rate)");
         Require(RestartPeriod >= 1 && RestartGrowth >= 1, "restart_period and restart_growth must be at least 1");
         Require(EarlyStoppingPatience >= 0 && MaxBacktracks >= 0, "early_stopping_patience and max_backtracks cannot be negative");
+        Require(BacktrackPatience >= 0 && MaxValidationBacktracks >= 0,
+            "backtrack_patience and max_validation_backtracks cannot be negative");
+        Require(BacktrackFactor > 0 && BacktrackFactor < 1, $"backtrack_factor must be in (0, 1) (got {BacktrackFactor})");
     }
 }
 

@@ -13,6 +13,10 @@ public sealed class TrainingState
     /// <summary>Multiplies the scheduled learning rate; halved by each backtrack.</summary>
     public double LearningRateScale { get; set; } = 1;
     public int Backtracks { get; set; }
+    /// <summary>Backtracks to the best weights after validation stopped improving (<see cref="ValidationBacktracking"/>).</summary>
+    public int ValidationBacktracks { get; set; }
+    /// <summary>The epoch of the last validation backtrack: its patience counts from there.</summary>
+    public int LastBacktrackEpoch { get; set; }
     /// <summary>Early stopping ended the run before its last epoch.</summary>
     public bool Stopped { get; set; }
     /// <summary>The checkpoint folder (relative to the run directory) of this state.</summary>
