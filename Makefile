@@ -16,6 +16,13 @@ demo-segment: setup
 	./insitu segment simulate --generate --out runs/demo-segment --preset demo --seeds 2 --patches 4 --stroke-fraction 0.5 \
 	  --warm-epochs 8 --resume
 
+# Gene-stage bags (METHODS.md section 5): the ablation of the CNN + BiLSTM method at demo scale (800 simulated images whose
+# bags and CV terms are real BDGP ones, 40x120, 3 seeds); writes runs/demo-bags/report.html.
+.PHONY: demo-bags
+demo-bags: setup
+	./insitu synth --out runs/demo-bags/data --preset bdgp-tiny --images 800 --seed 1
+	./insitu bags ablate runs/demo-bags/data/manifest.csv --preset demo --seeds 3 --out runs/demo-bags
+
 # A longer randomised run of the fuzz tests (a random seed, printed for replay; INSITU_FUZZ_SEED, INSITU_FUZZ_CASES)
 # with the counts of clean, crashed, silently accepted and hung cases.
 fuzz: setup
@@ -52,6 +59,7 @@ fixtures: setup
 	dpkg-query -W -f='$${Status}' python3-torchvision 2>/dev/null | grep -q "install ok installed" || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torchvision)
 	/usr/bin/python3 tests/fixtures/make_torchvision_fixtures.py
+	/usr/bin/python3 tests/fixtures/make_bags_fixtures.py
 
 # TF.js's own outputs for the MobileNetV2 known-answer test: needs node, npm and the network (npm registry, apt).
 fixtures-mobilenet:

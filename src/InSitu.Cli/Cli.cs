@@ -33,6 +33,7 @@ public static class Cli
         root.Subcommands.Add(DataCommands.Build());
         root.Subcommands.Add(SynthCommand.Build());
         root.Subcommands.Add(StageCommands.Build());
+        root.Subcommands.Add(BagsCommands.Build());
         foreach (var c in InterpretCommands.Build()) root.Subcommands.Add(c);
         root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(WeightsCommands.Build());

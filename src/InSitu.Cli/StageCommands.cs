@@ -146,27 +146,7 @@ public static class StageCommands
 
     /// <summary>Runs <paramref name="work"/> under a progress display fed by its training progress.</summary>
     private static void WithProgress(Action<StageProgress> work) =>
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
-            {
-                ProgressTask? task = null;
-                string current = "";
-                work((phase, p) =>
-                {
-                    if (phase != current || task is null)
-                    {
-                        task?.StopTask();
-                        task = ctx.AddTask(phase, maxValue: p.Epochs * p.Batches);
-                        current = phase;
-                    }
-                    task.Value = (p.Epoch - 1) * p.Batches + p.Batch;
-                    var accuracy = double.IsNaN(p.Accuracy) ? "" : $" acc {100 * p.Accuracy:F0}%";
-                    task.Description = $"{phase} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3}{accuracy} {p.ItemsPerSecond:F0} img/s";
-                });
-                task?.StopTask();
-            });
+        TrainingProgressDisplay.Run(report => work((phase, p) => report(phase, p)));
 
     internal static List<StageComparison.MethodSummary> RunComparison(Manifest manifest, StageConfig config,
         IReadOnlyList<StageMethod> methods, int seeds,

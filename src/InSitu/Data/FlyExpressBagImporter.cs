@@ -8,7 +8,7 @@ namespace InSitu.Data;
 /// bag's image file names. Lists may be Python/JSON lists or tuples ("('a', 'b')", "[1, 5]"), or ';'- or
 /// '|'-separated; a label list of bare numbers may also be space-separated. Numeric labels are term indices:
 /// with a vocabulary file (one term per line, line 1 = index 0) they become term names, else they stay numbers.
-/// With a vocabulary, a named label must be one of its terms.
+/// With a vocabulary, a named label must be one of its terms. A bag that lists no image is an error naming its line.
 /// </summary>
 public static class FlyExpressBagImporter
 {
@@ -44,7 +44,11 @@ public static class FlyExpressBagImporter
             var gene = key[..cut];
             var terms = List(row[1], numbersMaySpace: true).Select(t => Term(t, vocabulary, bagCsv, line)).Distinct().ToArray();
             bags++;
-            foreach (var name in List(row[2], numbersMaySpace: false))
+            var names = List(row[2], numbersMaySpace: false);
+            if (names.Count == 0)
+                throw new InvalidDataException($"{bagCsv}:{line}: bag '{key}' lists no images (an empty bag); list its images or remove " +
+                    "the row");
+            foreach (var name in names)
             {
                 total++;
                 var file = Path.GetFileName(name);

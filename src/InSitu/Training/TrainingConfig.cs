@@ -25,6 +25,11 @@ public sealed record TrainingConfig
     public double Gamma { get; init; } = 0.1;
     /// <summary>Cosine schedules: the rate they anneal to.</summary>
     public double MinLearningRate { get; init; }
+    /// <summary>
+    /// Cosine: epochs over which the rate falls to <see cref="MinLearningRate"/> (null: all of them). Later epochs follow the
+    /// cosine on, as torch's CosineAnnealingLR does (the FlyExpress code anneals over 90 of its 100 epochs).
+    /// </summary>
+    public int? CosineEpochs { get; init; }
     /// <summary>Warm restarts: epochs of the first cycle, and how each cycle grows.</summary>
     public int RestartPeriod { get; init; } = 10;
     public int RestartGrowth { get; init; } = 1;
@@ -57,7 +62,7 @@ public sealed record TrainingConfig
     public LRScheduler CreateScheduler(Optimizer optimizer) => Schedule switch
     {
         ScheduleKind.MultiStep => new MultiStepLR(optimizer, Milestones, Gamma),
-        ScheduleKind.Cosine => new CosineAnnealingLR(optimizer, Epochs, MinLearningRate),
+        ScheduleKind.Cosine => new CosineAnnealingLR(optimizer, CosineEpochs ?? Epochs, MinLearningRate),
         ScheduleKind.WarmRestarts => new CosineAnnealingWarmRestarts(optimizer, RestartPeriod, RestartGrowth, MinLearningRate),
         _ => throw new InvalidOperationException($"unknown schedule {Schedule}"),
     };
@@ -78,6 +83,7 @@ public sealed record TrainingConfig
         Require(Gamma > 0 && Gamma <= 1, $"gamma must be in (0, 1] (got {Gamma})");
         Require(Milestones.All(m => m >= 1), "milestones must be epochs of at least 1");
         Require(MinLearningRate >= 0 && MinLearningRate < LearningRate, "min_learning_rate must be in [0, learning_rate)");
+        Require(CosineEpochs is null or >= 1, $"cosine_epochs must be at least 1 (got {CosineEpochs})");
         Require(RestartPeriod >= 1 && RestartGrowth >= 1, "restart_period and restart_growth must be at least 1");
         Require(EarlyStoppingPatience >= 0 && MaxBacktracks >= 0, "early_stopping_patience and max_backtracks cannot be negative");
         Require(BacktrackPatience >= 0 && MaxValidationBacktracks >= 0,

@@ -86,7 +86,7 @@ public class CliErrorTests : TempFolderTest
     public void AnUnknownCommandIsAnErrorEvenWithHelp()
     {
         const string unknown = "error: unknown command 'terms' for 'insitu' " +
-            "(commands: demo, data, synth, stage, explain, gem, model, weights, serve, segment)";
+            "(commands: demo, data, synth, stage, bags, explain, gem, model, weights, serve, segment)";
         Assert.Equal(unknown, CliRunner.Fails(1, CliRunner.Run("terms", "extract", "--help")));
         Assert.Equal(unknown, CliRunner.Fails(1, CliRunner.Run("terms", "extract")));
         Assert.Equal("error: unknown command 'extract' for 'insitu stage' (commands: compare, train, evaluate, predict)",
