@@ -1,8 +1,8 @@
 using InSitu.Data;
 using InSitu.Torch;
-using Microsoft.AspNetCore.Builder;
 using InSitu.Web.Segmentation;
 using InSitu.Web.Terms;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Playwright;
 
 namespace InSitu.Web.Tests;

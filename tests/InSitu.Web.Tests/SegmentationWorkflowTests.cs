@@ -19,7 +19,8 @@ public sealed class SegmentationWorkflowTests(WebTestData data)
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await client.Get(Info())).GetProperty("model").ValueKind);
 
         // settings are checked when the job is asked for, naming the key
-        var (status, error) = await WebClient.Error(await client.Post("/api/seg/train", new { project, settings = "{\"patch_sise\": 32}" }));
+        var typo = await client.Post("/api/seg/train", new { project, settings = "{\"patch_sise\": 32}" });
+        var (status, error) = await WebClient.Error(typo);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("patch_sise", error, StringComparison.Ordinal);
 

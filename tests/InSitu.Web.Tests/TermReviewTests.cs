@@ -36,10 +36,20 @@ public sealed class TermReviewTests(WebTestData data)
             b[0].GetProperty("decided").GetBoolean()));
         Assert.False(b[2].GetProperty("decided").GetBoolean());
 
-        await client.PostOk("/api/terms/review", new { manifest = manifestId, bag = "geneB_3", action = "accept",
-            terms = new[] { "dorsal ectoderm", "yolk" } });
-        await client.PostOk("/api/terms/review", new { manifest = manifestId, bag = "geneA_2", action = "correct",
-            terms = new[] { "yolk", " new term ", "yolk" } });
+        await client.PostOk("/api/terms/review", new
+        {
+            manifest = manifestId,
+            bag = "geneB_3",
+            action = "accept",
+            terms = new[] { "dorsal ectoderm", "yolk" }
+        });
+        await client.PostOk("/api/terms/review", new
+        {
+            manifest = manifestId,
+            bag = "geneA_2",
+            action = "correct",
+            terms = new[] { "yolk", " new term ", "yolk" }
+        });
         var m = Manifest.Load(file);
         Assert.Equal(["dorsal ectoderm", "yolk"], TermsOf(m, "geneB"));
         Assert.Equal(["new term", "yolk"], TermsOf(m, "geneA"));
@@ -75,10 +85,15 @@ public sealed class TermReviewTests(WebTestData data)
         }
         await Refused(HttpStatusCode.NotFound, "no bag 'geneZ_1'", new { manifest = manifestId, bag = "geneZ_1", action = "accept" });
         await Refused(HttpStatusCode.BadRequest, "unknown review", new { manifest = manifestId, bag = "geneA_2", action = "maybe" });
-        await Refused(HttpStatusCode.BadRequest, "';'", new { manifest = manifestId, bag = "geneA_2", action = "correct",
-            terms = new[] { "a;b" } });
-        // manifests outside the data folder (runs, traversal, links out) are not reviewed
-        foreach (var m in new[] { WebTestData.ManifestId, "data/../outside/x.csv", "data/outdir/secret.txt" })
+        await Refused(HttpStatusCode.BadRequest, "';'", new
+        {
+            manifest = manifestId,
+            bag = "geneA_2",
+            action = "correct",
+            terms = new[] { "a;b" }
+        });
+        // nothing outside the roots (traversal, links out), nor a file that is no manifest
+        foreach (var m in new[] { "data/../outside/x.csv", "data/outdir/secret.txt", "runs/m1/config.json", "/etc/passwd" })
             await Refused(HttpStatusCode.NotFound, "no bag manifest", new { manifest = m, bag = "geneA_2", action = "accept" });
         var (s, e) = await WebClient.Error(await client.Http.GetAsync($"/api/terms?m={manifestId}&p=runs/m1/config.json"));
         Assert.Equal(HttpStatusCode.BadRequest, s);

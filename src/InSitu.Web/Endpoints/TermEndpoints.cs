@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 namespace InSitu.Web.Endpoints;
 
 /// <summary>
-/// Term review of gene-stage bags: bag manifests in the data folder, `bags predict` outputs in the runs folder, the bags
+/// Term review of gene-stage bags: bag manifests (data folder first), `bags predict` outputs in the runs folder, the bags
 /// with their predicted terms, and accepting, correcting and undoing reviews (<see cref="TermReview"/>).
 /// </summary>
 public static class TermEndpoints
@@ -19,8 +19,10 @@ public static class TermEndpoints
     {
         e.MapGet("/api/terms/sources", (FileRoots roots) => Results.Json(new
         {
-            manifests = Catalog.Files(roots.Data, Catalog.IsManifest).Select(roots.IdOf).OfType<string>(),
-            predictions = Catalog.Files(roots.Runs, TermReview.IsPrediction).Select(f => new { id = roots.IdOf(f), modified = File.GetLastWriteTimeUtc(f) })
+            // the data folder's manifests first; those under runs too (the demos write their datasets there)
+            manifests = roots.All.SelectMany(r => Catalog.Files(r.path, Catalog.IsManifest)).Select(roots.IdOf).OfType<string>().Distinct(),
+            predictions = Catalog.Files(roots.Runs, TermReview.IsPrediction)
+                .Select(f => new { id = roots.IdOf(f), modified = File.GetLastWriteTimeUtc(f) })
                 .Where(p => p.id is not null).OrderByDescending(p => p.modified).Select(p => p.id),
         }));
         e.MapGet("/api/terms", (string m, string? p, string? show, int? offset, int? limit, FileRoots roots) =>
@@ -28,7 +30,8 @@ public static class TermEndpoints
             var file = ManifestFile(m, roots);
             var manifest = Manifest.Load(file);
             var predictions = p is { Length: > 0 }
-                ? TermReview.ReadPredictions(roots.ResolveFile(p) ?? throw new WebErrors.NotFoundException($"no prediction file '{p}'")).bags
+                ? TermReview.ReadPredictions(roots.ResolveFile(p)
+                    ?? throw new WebErrors.NotFoundException($"no prediction file '{p}'")).bags
                 : [];
             var history = TermReview.Read(file);
             var reviewed = TermReview.Reviewed(history);
@@ -77,8 +80,7 @@ public static class TermEndpoints
                 : Results.Json(new { error = "nothing to undo" }, statusCode: StatusCodes.Status409Conflict));
     }
 
-    /// <summary>A bag manifest in the data folder (reviews are labels, and labels live with the data).</summary>
+    /// <summary>A manifest inside the roots (the data folder, or a demo's dataset under runs).</summary>
     private static string ManifestFile(string id, FileRoots roots) =>
-        id.StartsWith("data/", StringComparison.Ordinal) && roots.ResolveFile(id) is { } f && Catalog.IsManifest(f)
-            ? f : throw new WebErrors.NotFoundException($"no bag manifest '{id}' in the data folder");
+        roots.ResolveFile(id) is { } f && Catalog.IsManifest(f) ? f : throw new WebErrors.NotFoundException($"no bag manifest '{id}'");
 }

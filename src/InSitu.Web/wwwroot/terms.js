@@ -7,7 +7,7 @@
   const content = document.getElementById('content');
   const sources = await get('/api/terms/sources');
   if (sources.manifests.length === 0) {
-    clear(content, el('p', { class: 'info' }, 'No manifest in the data folder: a bag manifest (bag or gene and range columns) goes there.'));
+    clear(content, el('p', { class: 'info' }, 'No manifest yet: put a bag manifest (a bag column, or gene and range) in the data folder.'));
     return;
   }
   let m = param('m') && sources.manifests.includes(param('m')) ? param('m') : sources.manifests[0];

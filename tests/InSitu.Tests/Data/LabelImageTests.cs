@@ -96,7 +96,10 @@ public class LabelImageTests : TempFolderTest
                 int p = left + up - corner, pa = Math.Abs(p - left), pb = Math.Abs(p - up), pc = Math.Abs(p - corner);
                 int predictor = y switch
                 {
-                    0 => 0, 1 => left, 2 => up, 3 => (left + up) / 2,
+                    0 => 0,
+                    1 => left,
+                    2 => up,
+                    3 => (left + up) / 2,
                     _ => pa <= pb && pa <= pc ? left : pb <= pc ? up : corner,
                 };
                 raw.Add((byte)(packed[i] - predictor));
