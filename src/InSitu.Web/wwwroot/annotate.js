@@ -298,6 +298,9 @@ const annotator = (() => {
         s.info = await get('/api/seg/info?' + query({ p: s.project, image: s.image }));
         renderWorkflow();
         s.prediction = null; s.uncertainty = null;
+        // overlays that are on show the new model at once
+        if ($('show-prediction').checked || $('show-uncertainty').checked) await prediction().catch(e => InSitu.show(e.message));
+        else draw();
       });
     } catch (e) { InSitu.show(e.message); }
   });
