@@ -75,5 +75,14 @@ const { chromium } = require(path.join(__dirname, '..', 'tests', 'InSitu.Web.Tes
   await page.click('#save');
   await page.waitForFunction(() => document.querySelector('#save-state').dataset.state === 'saved');
   await shot('annotate');
+
+  // term review, where a `bags predict` output exists under runs (e.g. after make demo-bags and bags predict)
+  const sources = await (await page.request.get(base + '/api/terms/sources')).json();
+  if (sources.predictions.length > 0) {
+    await page.goto(base + '/terms?p=' + encodeURIComponent(sources.predictions[0]));
+    await page.waitForSelector('#status');
+    await images();
+    await shot('terms');
+  }
   await context.close();
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using InSitu.Web;
+using InSitu.Web.Segmentation;
 using Microsoft.Extensions.Hosting;
 
 namespace InSitu.Cli;
@@ -42,7 +43,7 @@ public static class ServeCommand
             var runsDir = Path.GetFullPath(pr.GetValue(runs)!);
             if (!Directory.Exists(dataDir) && pr.GetResult(data) is not null)
                 throw new DirectoryNotFoundException($"--data folder '{dataDir}' does not exist");
-            var options = new WebOptions { Data = dataDir, Runs = runsDir, Host = h, Port = p };
+            var options = SegmentationWorkflow.Wire(new WebOptions { Data = dataDir, Runs = runsDir, Host = h, Port = p });
             if (!options.IsLoopback) options = options with { Token = WebServer.NewToken() };
             var app = WebServer.Build(options);
             try

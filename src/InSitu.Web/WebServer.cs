@@ -147,6 +147,7 @@ public sealed class WebServer
         DatasetEndpoints.Map(e);
         QueueEndpoints.Map(e);
         SegmentationEndpoints.Map(e);
+        TermEndpoints.Map(e);
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using InSitu.Data;
 using InSitu.Torch;
+using InSitu.Web.Segmentation;
+using InSitu.Web.Terms;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Playwright;
 
@@ -20,7 +22,7 @@ public sealed class BrowserTests(WebTestData data, BrowserFixture browser) : IAs
 
     public async Task InitializeAsync()
     {
-        _app = WebServer.Build(data.Options());
+        _app = WebServer.Build(SegmentationWorkflow.Wire(data.Options()));
         await _app.StartAsync();
         _base = WebServer.Address(_app).TrimEnd('/');
         _page = await (await browser.Context()).NewPageAsync();
@@ -196,6 +198,84 @@ public sealed class BrowserTests(WebTestData data, BrowserFixture browser) : IAs
         await Page.WaitForSelectorAsync("#predicted");
         await Page.WaitForFunctionAsync("() => document.getElementById('overlay').naturalWidth > 0");
         await Shot("image");
+        NoScriptErrors();
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task TrainInTheAnnotatorShowsTheCurveThenOverlaysAndTheNextPatch()
+    {
+        var project = WorkflowFiles.SegProject(data, "segweb");
+        await Open($"/annotate?p={project}&image=cells.png");
+        await Page.WaitForFunctionAsync("() => window.annotator && annotator.state.labels && annotator.state.info.image === 'cells.png'");
+        Assert.False(await Page.IsDisabledAsync("#train"));
+        Assert.True(await Page.IsDisabledAsync("#next-patch") == false);
+        await Page.FillAsync("#train-settings", WorkflowFiles.QuickSettings);
+        await Page.EvaluateAsync(@"() => { window.seen = []; new MutationObserver(ms => ms.forEach(m => {
+            if (m.attributeName === 'data-points') window.seen.push(Number(m.target.dataset.points)); }))
+            .observe(document.querySelector('#job'), { attributes: true, subtree: true, attributeFilter: ['data-points'] }); }");
+        await Page.ClickAsync("#train");
+        await Page.WaitForFunctionAsync("() => document.querySelector('.job-state')?.dataset.state === 'succeeded'", null,
+            new PageWaitForFunctionOptions { Timeout = 180000 });
+        var seen = await Page.EvaluateAsync<int[]>("() => window.seen");
+        Assert.True(seen.Length > 0 && seen[^1] == 2, $"the chart's point counts: {string.Join(",", seen)}");
+        await Page.WaitForFunctionAsync("() => document.querySelector('img.curve').complete && " +
+            "document.querySelector('img.curve').naturalWidth > 100");
+        await Page.WaitForFunctionAsync("() => document.querySelector('#workflow-note').textContent.includes('runs/segment/')");
+
+        // the overlays, drawn over the image at the slider's opacity
+        var before = await Page.EvaluateAsync<int[]>("() => [...document.querySelector('#view').getContext('2d')" +
+            ".getImageData(450, 280, 1, 1).data]");
+        await Page.EvalOnSelectorAsync("#opacity", "e => { e.value = 100; e.dispatchEvent(new Event('input')); }");
+        await Page.CheckAsync("#show-prediction");
+        await Page.WaitForFunctionAsync("() => annotator.state.prediction !== null && annotator.state.prediction.width === 96");
+        await Page.CheckAsync("#show-uncertainty");
+        await Page.WaitForFunctionAsync("() => annotator.state.uncertainty !== null");
+        await Page.EvaluateAsync("() => annotator.draw()");
+        var after = await Page.EvaluateAsync<int[]>("() => [...document.querySelector('#view').getContext('2d')" +
+            ".getImageData(450, 280, 1, 1).data]");
+        Assert.NotEqual(before, after);
+        await Shot("annotate-trained");
+
+        await Page.ClickAsync("#next-patch");
+        await Page.WaitForFunctionAsync("() => annotator.state.patch !== null");
+        Assert.Equal(32, await Page.EvaluateAsync<int>("() => annotator.state.patch.x"));
+        Assert.Equal("cells.png", await Page.EvaluateAsync<string>("() => annotator.state.patch.image"));
+        NoScriptErrors();
+    }
+
+    [Fact]
+    public async Task AcceptOneBagCorrectAnotherAndFindBothInTheManifest()
+    {
+        var manifestId = WorkflowFiles.Bags(data, "bags-browser");
+        var file = Path.Combine(data.Data, "bags-browser", "manifest.csv");
+        string[] Terms(string gene)
+        {
+            var m = Manifest.Load(file);
+            return TermReview.TermsOf(m, Enumerable.Range(0, m.Rows.Count).Where(i => m.Rows[i].Gene == gene));
+        }
+        await Open($"/terms?m={manifestId}&p={WorkflowFiles.Predictions}");
+        const string b = ".bag[data-bag='geneB_3']", a = ".bag[data-bag='geneA_2']";
+        await Page.WaitForSelectorAsync(b);
+        await Page.ClickAsync($"{b} button.accept");
+        await Page.WaitForSelectorAsync($"{b}[data-review='accept']");
+        Assert.Equal(["dorsal ectoderm", "yolk"], Terms("geneB"));
+
+        await Page.UncheckAsync($"{a} input[value='ventral ectoderm']");
+        await Page.CheckAsync($"{a} input[value='yolk']");
+        await Page.FillAsync($"{a} input.extra", "amnioserosa");
+        await Page.ClickAsync($"{a} button.correct");
+        await Page.WaitForSelectorAsync($"{a}[data-review='correct']");
+        Assert.Equal(["amnioserosa", "yolk"], Terms("geneA"));
+        Assert.Equal("2", await Page.GetAttributeAsync("#status", "data-reviewed"));
+        await Page.WaitForFunctionAsync("() => document.querySelectorAll('.bag img').length === 4 && " +
+            "[...document.querySelectorAll('.bag img')].every(i => i.complete && i.naturalWidth > 0)");
+        await Shot("terms");
+
+        await Page.ClickAsync("#undo");
+        await Page.WaitForSelectorAsync($"{a}[data-review='']");
+        Assert.Equal(["ventral ectoderm"], Terms("geneA"));
+        Assert.Equal(["dorsal ectoderm", "yolk"], Terms("geneB"));
         NoScriptErrors();
     }
 }

@@ -140,7 +140,7 @@ public sealed class SegmentationTests(WebTestData data)
         public IReadOnlyList<IJobKind> JobKinds => [this];
         public string? Model { get; private set; }
 
-        public (string kind, Dictionary<string, string> parameters) Train(SegmentationProject project, string runId) =>
+        public (string kind, Dictionary<string, string> parameters) Train(SegmentationProject project, string runId, string? settings) =>
             (Name, new() { ["run"] = runId });
 
         public void Run(JobContext context)

@@ -21,7 +21,7 @@ public static class PageEndpoints
     };
 
     /// <summary>Page names: /runs serves wwwroot/runs.html.</summary>
-    public static readonly string[] Pages = ["index", "runs", "compare", "datasets", "image", "queue", "annotate", "jobs"];
+    public static readonly string[] Pages = ["index", "runs", "compare", "datasets", "image", "queue", "annotate", "terms", "jobs"];
 
     public static void Map(IEndpointRouteBuilder e)
     {

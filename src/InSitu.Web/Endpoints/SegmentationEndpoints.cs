@@ -16,7 +16,7 @@ namespace InSitu.Web.Endpoints;
 public static class SegmentationEndpoints
 {
     public sealed record ClassesRequest(string Project, List<string> Classes);
-    public sealed record ProjectRequest(string Project);
+    public sealed record TrainRequest(string Project, string? Settings);
     public sealed record ModelRequest(string Project, string? Model);
 
     public static void Map(IEndpointRouteBuilder e)
@@ -77,13 +77,13 @@ public static class SegmentationEndpoints
             project.SaveClasses(request.Classes);
             return Results.Json(new { classes = request.Classes });
         });
-        e.MapPost("/api/seg/train", (ProjectRequest request, SegmentationProjects projects, IServiceProvider services, JobManager jobs) =>
+        e.MapPost("/api/seg/train", (TrainRequest request, SegmentationProjects projects, IServiceProvider services, JobManager jobs) =>
         {
             var service = Service(services);
             var project = projects.Open(request.Project);
             var run = $"runs/segment/{string.Concat(project.Id.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-'))}-" +
                 DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-            var (kind, parameters) = service.Train(project, run);
+            var (kind, parameters) = service.Train(project, run, request.Settings);
             var record = jobs.Submit(kind, project.ImageFolder, $"train segmentation on {project.Id}", parameters);
             return Results.Json(new { job = record.Id, run });
         });

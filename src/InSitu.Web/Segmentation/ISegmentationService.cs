@@ -18,8 +18,11 @@ public interface ISegmentationService
     /// <summary>The job kinds the workflow brings (training at least); registered with the server's job manager.</summary>
     IReadOnlyList<IJobKind> JobKinds { get; }
 
-    /// <summary>The job kind and parameters that train on a project's labels into the run folder <paramref name="runId"/>.</summary>
-    (string kind, Dictionary<string, string> parameters) Train(SegmentationProject project, string runId);
+    /// <summary>
+    /// The job kind and parameters that train on a project's labels into the run folder <paramref name="runId"/>, with
+    /// <paramref name="settings"/> (JSON overrides of the workflow's config, or null).
+    /// </summary>
+    (string kind, Dictionary<string, string> parameters) Train(SegmentationProject project, string runId, string? settings);
 
     /// <summary>The newest model trained for the project (a runs id), or null before the first training.</summary>
     string? LatestModel(SegmentationProject project);

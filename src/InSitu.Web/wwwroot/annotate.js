@@ -205,7 +205,7 @@ const annotator = (() => {
   }
   function renderWorkflow() {
     const wired = s.info && s.info.workflow;
-    for (const id of ['train', 'next-patch', 'show-prediction', 'show-uncertainty']) $(id).disabled = !wired;
+    for (const id of ['train', 'train-settings', 'next-patch', 'show-prediction', 'show-uncertainty']) $(id).disabled = !wired;
     $('workflow-note').textContent = wired ? (s.info.model ? 'model: ' + s.info.model : 'no model yet: paint some labels and Train')
       : 'Train, Next patch and the prediction overlays wait for the segmentation workflow to be wired into this server.';
   }
@@ -292,12 +292,15 @@ const annotator = (() => {
   $('train').addEventListener('click', async () => {
     try {
       if (s.dirty) await save();
-      const r = await post('/api/seg/train', { project: s.project });
+      const r = await post('/api/seg/train', { project: s.project, settings: $('train-settings').value.trim() || null });
       InSitu.jobPanel($('job'), r.job, async (st) => {
         if (st.state !== 'succeeded') return;
         s.info = await get('/api/seg/info?' + query({ p: s.project, image: s.image }));
         renderWorkflow();
         s.prediction = null; s.uncertainty = null;
+        // overlays that are on show the new model at once
+        if ($('show-prediction').checked || $('show-uncertainty').checked) await prediction().catch(e => InSitu.show(e.message));
+        else draw();
       });
     } catch (e) { InSitu.show(e.message); }
   });

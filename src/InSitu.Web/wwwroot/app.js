@@ -53,7 +53,7 @@ const InSitu = (() => {
 
   function header(active) {
     const pages = [['/', 'Home'], ['/runs', 'Runs'], ['/datasets', 'Datasets'], ['/queue', 'Stage queue'],
-      ['/annotate', 'Annotate'], ['/jobs', 'Jobs']];
+      ['/annotate', 'Annotate'], ['/terms', 'Term review'], ['/jobs', 'Jobs']];
     const nav = el('nav', { class: 'top' }, el('strong', {}, 'InSitu'),
       pages.map(([href, text]) => el('a', { href, class: href === active ? 'active' : null }, text)));
     document.body.prepend(nav);
