@@ -156,14 +156,32 @@ public sealed class EmbryoStandardizer
                 new EmbryoMasks(w, h, features.Block, mask, bodies, central), area: (float)area[central] / n);
         }
         int main = whole.MinBy(Offset);
-        var masks = new EmbryoMasks(w, h, features.Block, mask, bodies, main);
-        float share = (float)area[main] / n;
         for (int i = 0; i < n; i++) own[i] = bodies[i] == main;
+        KeepLargestPiece(own, bodies, w, h);
+        var masks = new EmbryoMasks(w, h, features.Block, mask, bodies, main);
+        float share = (float)own.Count(o => o) / n;
         var axis = EmbryoAxis.Of(own, w, h, features.Block)!;
         if (axis.Elongation < MinElongation)
-            return StandardizeResult.Fail($"the embryo is not elongated enough (axis ratio {axis.Elongation:F2} < {MinElongation}) to find " +
+            return StandardizeResult.Fail(
+                $"the embryo is not elongated enough (axis ratio {axis.Elongation:F2} < {MinElongation}) to find " +
                 "its axis", masks, axis.AngleDegrees, axis.Elongation, share);
         var output = StandardView.Cut(pixels, width, height, channels, axis, masks.Inside, Width, Height, out _);
         return new StandardizeResult(true, null, output, Width, Height, channels, axis.AngleDegrees, axis.Elongation, share, masks);
+    }
+
+    /// <summary>The splitting steps can leave a few stray cells of a body apart from it (a corner of a neighbour's contact);
+    /// they would stretch the embryo's extent, and with it the crop, far beyond the embryo: only the largest piece is kept,
+    /// the rest becomes background.</summary>
+    private static void KeepLargestPiece(bool[] own, int[] bodies, int w, int h)
+    {
+        var (pieces, sizes) = BinaryMask.Components(own, w, h);
+        if (sizes.Count < 2) return;
+        int largest = sizes.IndexOf(sizes.Max()) + 1;
+        for (int i = 0; i < own.Length; i++)
+            if (own[i] && pieces[i] != largest)
+            {
+                own[i] = false;
+                bodies[i] = 0;
+            }
     }
 }

@@ -17,6 +17,9 @@ public sealed class ForegroundMap
     /// corners of a brightly lit photo.</summary>
     private const int Degree = 4;
 
+    /// <summary>How evenly, relative to its level, a microscope lights its field beyond what the surface follows.</summary>
+    private const float EvenLight = 0.01f;
+
     /// <summary>Robust standard deviations above which a block is foreground.</summary>
     public float Threshold { get; }
     /// <summary>Colour distance from the fitted background, in background noise units (root mean square over channels).</summary>
@@ -120,7 +123,9 @@ public sealed class ForegroundMap
                 if (trim == 0) Array.Fill(fit, Median(channel, 0, 1, use));
                 else PolynomialSurface.Fit(channel, use, f.Width, f.Height, fit, Degree);
                 for (int k = 0; k < n; k++) residual[3 * k + c] = channel[k] - fit[k];
-                sigma[c] = Math.Max(0.5f, RobustSigma(residual, c, 3, use));
+                // a microscope lights its field evenly to about a percent, and a stain that shows absorbs far more: colour
+                // differences within a percent of the light are not counted, however quiet the sensor
+                sigma[c] = Math.Max(Math.Max(0.5f, EvenLight * Median(fit, 0, 1, use)), RobustSigma(residual, c, 3, use));
             }
             if (trim == 3) break;
             for (int k = 0; k < n; k++)

@@ -2,8 +2,8 @@ namespace InSitu.Imaging;
 
 /// <summary>
 /// A photo reduced to a work grid of square blocks (the longest side at most a given number of blocks): per block,
-/// the mean colour and the texture energy, the mean squared grey-level gradient of the full-resolution pixels inside
-/// it. Gradients are taken before reducing, so a block of grainy cells or of an embryo's DIC rim keeps its energy
+/// the mean colour and the texture energy, the mean squared grey-level difference between neighbouring full-resolution
+/// pixels inside it. Gradients are taken before reducing, so a block of grainy cells or of an embryo's DIC rim keeps its energy
 /// while averaging removes it from the colour.
 /// </summary>
 public sealed class PhotoFeatures
@@ -44,12 +44,14 @@ public sealed class PhotoFeatures
         var clipped = new bool[3 * ww * wh];
         for (int y = 0; y < height; y++)
         {
-            int wy = Math.Min(wh - 1, y / block), ym = Math.Max(0, y - 1) * width, yp = Math.Min(height - 1, y + 1) * width;
+            int wy = Math.Min(wh - 1, y / block), yp = Math.Min(height - 1, y + 1) * width;
             for (int x = 0; x < width; x++)
             {
                 int k = wy * ww + Math.Min(ww - 1, x / block), i = y * width + x;
-                float gx = grey[y * width + Math.Min(width - 1, x + 1)] - grey[y * width + Math.Max(0, x - 1)];
-                float gy = grey[yp + x] - grey[ym + x];
+                // differences to the next pixel (central differences would miss the finest grain, which alternates pixel
+                // by pixel)
+                float gx = grey[y * width + Math.Min(width - 1, x + 1)] - grey[i];
+                float gy = grey[yp + x] - grey[i];
                 energy[k] += gx * gx + gy * gy;
                 for (int c = 0; c < 3; c++)
                 {

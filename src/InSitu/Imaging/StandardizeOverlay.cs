@@ -31,9 +31,9 @@ public static class StandardizeOverlay
         for (int k = 0; k < main.Length; k++)
         {
             int x = k % w, y = k / w;
+            int b = masks.Bodies[k];
             bool contact = bodies[k] && x > 0 && y > 0 && x < w - 1 && y < h - 1 &&
-                (masks.Bodies[k - 1] != masks.Bodies[k] || masks.Bodies[k + 1] != masks.Bodies[k] || masks.Bodies[k - w] != masks.Bodies[k] ||
-                 masks.Bodies[k + w] != masks.Bodies[k]);
+                (masks.Bodies[k - 1] != b || masks.Bodies[k + 1] != b || masks.Bodies[k - w] != b || masks.Bodies[k + w] != b);
             if (BinaryMask.IsBoundary(bodies, w, h, k) || contact) Paint(px, k, 255, 220, 0);
         }
         // the main outline two pixels thick: the mask grown by one pixel, less its inside
