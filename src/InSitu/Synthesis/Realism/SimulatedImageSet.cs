@@ -1,4 +1,3 @@
-using InSitu.Imaging;
 using InSitu.Torch;
 
 namespace InSitu.Synthesis.Realism;
@@ -33,16 +32,7 @@ public static class SimulatedImageSet
             if (stem.EndsWith("_mask", StringComparison.Ordinal)) continue;
             string mask = Path.Combine(folder, stem + "_mask.png");
             if (!File.Exists(mask)) throw new ArgumentException($"simulated image '{image}' has no mask '{mask}'");
-            using var rgb = ImageIO.ReadRgb8(image);
-            using var m = ImageIO.ReadRgb8(mask);
-            int w = (int)rgb.Shape[1], h = (int)rgb.Shape[0];
-            if (m.Shape[0] != h || m.Shape[1] != w)
-                throw new ArgumentException($"mask '{mask}' is {m.Shape[1]}x{m.Shape[0]} but its image is {w}x{h}");
-            var g = m.ToArray<byte>();
-            var embryo = new bool[w * h];
-            for (int i = 0; i < embryo.Length; i++) embryo[i] = g[3 * i] + g[3 * i + 1] + g[3 * i + 2] < 3 * 128;
-            list.Add(new MaskedPicture($"{prefix}_{stem}{(prefix == "sim_standard" ? ".png" : "")}", new Picture(rgb.ToArray<byte>(), w, h),
-                embryo));
+            list.Add(RealPhotoSet.Read(image, mask, $"{prefix}_{stem}{(prefix == "sim_standard" ? ".png" : "")}"));
         }
         return list;
     }
