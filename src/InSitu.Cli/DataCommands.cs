@@ -169,18 +169,25 @@ public static class DataCommands
     private static Command Standardize()
     {
         var cmd = new Command("standardize",
-            "Straighten raw lateral-view photos into BDGP-style standard images: find the embryo, cut away touching neighbours, turn its " +
-            "axis horizontal, crop, scale and pad");
+            "Straighten raw lateral-view photos into BDGP-style standard images: find the main embryo (by colour and texture against " +
+            "the photo's background), cut away touching neighbours, turn its axis horizontal, crop and scale it to fill the frame, " +
+            "white around it");
         var input = new Argument<string>("input") { Description = "Manifest CSV or folder of raw photos" };
         var output = new Option<string>("--out") { Description = "Folder for images/, manifest.csv and failures.csv", Required = true };
         var width = new Option<int>("--width") { Description = "Output width", DefaultValueFactory = _ => 320 };
         var height = new Option<int>("--height") { Description = "Output height", DefaultValueFactory = _ => 128 };
         var strict = StrictOption();
+        var debug = new Option<string?>("--debug")
+        {
+            Description = "Folder for one picture per photo (what stood out from the background, the separated bodies, the main " +
+                "embryo's outline in red) and photos.csv (each photo's outcome, angle, axis ratio, area share)"
+        };
         cmd.Arguments.Add(input);
         cmd.Options.Add(output);
         cmd.Options.Add(width);
         cmd.Options.Add(height);
         cmd.Options.Add(strict);
+        cmd.Options.Add(debug);
         cmd.SetAction(pr =>
         {
             int w = pr.GetValue(width), h = pr.GetValue(height);
@@ -195,7 +202,8 @@ public static class DataCommands
                 {
                     var task = ctx.AddTask("standardizing");
                     result = Data.StandardizeJob.Run(pr.GetValue(input)!, dir, standardizer,
-                        (done, total) => { task.MaxValue = total; task.Value = done; });
+                        (done, total) => { task.MaxValue = total; task.Value = done; },
+                        pr.GetValue(debug) is { } d ? Path.GetFullPath(d) : null);
                 });
             var failures = Path.Combine(dir, "failures.csv");
             if (result!.Standardized == 0)

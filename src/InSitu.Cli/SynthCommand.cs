@@ -49,14 +49,20 @@ public static class SynthCommand
         {
             Description = "With --realism: images to simulate per view (default 16)"
         };
-        foreach (var o in new Option[] { outDir, preset, count, seed, raw, jitter, tables, grid, realism, realismCount })
+        var simulated = new Option<string?>("--simulated")
+        {
+            Description = "With --realism: measure the simulated images of this folder (raw/NNN.jpg, standard/NNN.png, each with " +
+                "NNN_mask.png, dark = embryo; bench/realism/SimExport writes them) instead of rendering --count"
+        };
+        foreach (var o in new Option[] { outDir, preset, count, seed, raw, jitter, tables, grid, realism, realismCount, simulated })
             cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             var labels = BdgpLabelTables.LoadOrFind(pr.GetValue(tables));
             if (pr.GetValue(realism) is { } realFolder) return Realism(pr.GetValue(outDir)!, realFolder, pr.GetValue(realismCount) ?? 16,
-                pr.GetValue(seed), labels);
+                pr.GetValue(seed), labels, pr.GetValue(simulated));
             if (pr.GetValue(realismCount) is not null) throw new ArgumentException("--count is only used with --realism; use --images");
+            if (pr.GetValue(simulated) is not null) throw new ArgumentException("--simulated is only used with --realism");
             var options = SynthOptions.FromPreset(pr.GetValue(preset)!, pr.GetValue(seed), pr.GetValue(raw))
                 with
             { DevelopmentalJitter = pr.GetValue(jitter) };
@@ -99,11 +105,12 @@ public static class SynthCommand
         return cmd;
     }
 
-    private static int Realism(string outDir, string realFolder, int count, int seed, BdgpLabelTables labels)
+    private static int Realism(string outDir, string realFolder, int count, int seed, BdgpLabelTables labels, string? simulated)
     {
         if (count < 2) throw new ArgumentException("--count must be at least 2");
         var dir = Path.GetFullPath(outDir);
-        var result = Synthesis.Realism.RealismReport.Run(new Synthesis.Realism.RealismOptions(realFolder, count, seed), labels, dir);
+        var result = Synthesis.Realism.RealismReport.Run(new Synthesis.Realism.RealismOptions(realFolder, count, seed,
+            SimulatedFolder: simulated), labels, dir);
         foreach (var view in new[] { result.Raw, result.Standard })
             AnsiConsole.MarkupLine(Markup.Escape(view.View + ": " + string.Join(", ", view.Summary().Select(kv =>
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F3}")))));

@@ -6,15 +6,8 @@ using InSitu.Torch;
 namespace InSitu.Synthesis;
 
 /// <summary>What to simulate. Images is the total; ranges follow the paper's proportions (METHODS.md section 0).</summary>
-/// <remarks>
-/// <see cref="TissueDensity"/>, when set, replaces the optical density of unstained tissue drawn per photo (0-0.04:
-/// real embryos are nearly clear and show mostly through their DIC relief). A higher value (e.g. 0.5) gives embryos
-/// clearly darker than the background, which a darkness-threshold standardiser needs; so does
-/// <see cref="RawLayout.Sparse"/>, which keeps the frame's border free of neighbours.
-/// </remarks>
 public sealed record SynthOptions(int Images, int Seed = 1, bool Raw = false, int Width = 320, int Height = 128,
-    int RawWidth = 1520, int RawHeight = 1080, float DevelopmentalJitter = 0.12f, float? TissueDensity = null,
-    RawLayout Layout = RawLayout.Crowded)
+    int RawWidth = 1520, int RawHeight = 1080, float DevelopmentalJitter = 0.12f)
 {
     /// <summary>Images with range labels per range in the paper (1-3, 4-6, 7-8, 9-10, 11-12, 13-17).</summary>
     public static readonly int[] PaperRangeCounts = { 4203, 7344, 3665, 3768, 9248, 8680 };
@@ -30,17 +23,6 @@ public sealed record SynthOptions(int Images, int Seed = 1, bool Raw = false, in
         Presets.TryGetValue(preset, out var n)
             ? new SynthOptions(n, seed, raw)
             : throw new ArgumentException($"unknown preset '{preset}'; use one of {string.Join(", ", Presets.Keys)}");
-}
-
-/// <summary>How the embryos of a raw frame lie.</summary>
-public enum RawLayout
-{
-    /// <summary>As on a BDGP slide: a large, roughly horizontal main embryo, neighbours touching it or cut by the frame.</summary>
-    Crowded,
-
-    /// <summary>A smaller main embryo at any angle within 80 degrees of horizontal, sometimes a smaller neighbour touching it,
-    /// nothing else: a frame whose border shows only background.</summary>
-    Sparse,
 }
 
 /// <summary>One image to simulate: its labels (from one real BDGP bag), its time t and its own seed.</summary>
@@ -113,7 +95,6 @@ public static class DatasetSimulator
         var at = new EmbryoPlacement(options.Width / 2f + r.Uniform(-1, 1), options.Height / 2f - 0.035f * halfHeight + r.Uniform(-1, 1),
             length / 2, r.Uniform(-0.8f, 0.8f), length / 2 / halfHeight);
         var photo = PhotoConditions.DrawStandard(r);
-        if (options.TissueDensity is { } density) photo = photo with { TissueDensity = density };
         return EmbryoRenderer.Render(options.Width, options.Height, new[] { (model, at) }, photo, r, out embryoMask);
     }
 
@@ -132,8 +113,8 @@ public static class DatasetSimulator
         var r = new SeededRandom(image.Seed ^ 0xA5A5A5A5UL);
         var model = ModelFor(image, r, options);
         int w = options.RawWidth, h = options.RawHeight;
-        bool sparse = options.Layout == RawLayout.Sparse, tilted = sparse || r.Chance(0.25f);
-        float half = (sparse ? r.Uniform(0.24f, 0.31f) : tilted ? r.Uniform(0.24f, 0.34f) : r.Uniform(0.36f, 0.44f)) * w;
+        bool tilted = r.Chance(0.25f);
+        float half = (tilted ? r.Uniform(0.24f, 0.34f) : r.Uniform(0.36f, 0.44f)) * w;
         float angle = tilted ? r.Uniform(-80f, 80f) : Math.Clamp(10 * r.Normal(), -30f, 30f);
         float margin = 0.01f * w;
         // the steepest angle toward the drawn one at which the embryo still fits the frame
@@ -142,24 +123,24 @@ public static class DatasetSimulator
             probe = MathF.Abs(probe.AngleDegrees) > 1 ? probe with { AngleDegrees = probe.AngleDegrees * 0.9f }
                 : probe with { HalfLength = probe.HalfLength * 0.97f };
         var (ex, ey) = probe.Extent;
+        // the photographer centres the main embryo, give or take a tenth of the frame
         var at = probe with
         {
-            CenterX = r.Uniform(ex + margin, Math.Max(ex + margin + 1, w - ex - margin)),
-            CenterY = r.Uniform(ey + margin, Math.Max(ey + margin + 1, h - ey - margin))
+            CenterX = Math.Clamp(w / 2f + r.Uniform(-0.1f, 0.1f) * w, ex + margin, Math.Max(ex + margin, w - ex - margin)),
+            CenterY = Math.Clamp(h / 2f + r.Uniform(-0.1f, 0.1f) * h, ey + margin, Math.Max(ey + margin, h - ey - margin))
         };
         var embryos = new List<(EmbryoModel, EmbryoPlacement)> { (model, at) };
         EmbryoModel Neighbour() => new(r.Uniform(1, 17.99f), model.Sites, r, options.DevelopmentalJitter);
         float side = r.Chance(0.5f) ? 1 : -1;
-        bool touching = r.Chance(sparse ? 0.3f : 0.33f);
+        bool touching = r.Chance(0.33f);
         if (touching)
         {
             // beside the main embryo, the outlines just touching
             float dir = at.AngleDegrees + 90 * side + r.Uniform(-45, 45);
-            var next = sparse ? new EmbryoPlacement(0, 0, at.HalfLength * r.Uniform(0.75f, 0.9f), at.AngleDegrees + r.Uniform(-40, 40))
-                : new EmbryoPlacement(0, 0, at.HalfLength * r.Uniform(0.85f, 1.05f), at.AngleDegrees + r.Uniform(-25, 25));
+            var next = new EmbryoPlacement(0, 0, at.HalfLength * r.Uniform(0.85f, 1.05f), at.AngleDegrees + r.Uniform(-25, 25));
             embryos.Add((Neighbour(), Beside(at, next, dir, gap: -0.04f * at.HalfHeight, shrink: 0.96f)));
         }
-        if (!sparse && r.Chance(0.75f))
+        if (r.Chance(0.75f))
         {
             // lying on the slide nearby, on the other side, cut by the frame (when it reaches that far)
             float dir = at.AngleDegrees - 90 * side + r.Uniform(-30, 30);
@@ -167,7 +148,6 @@ public static class DatasetSimulator
             embryos.Add((Neighbour(), Beside(at, next, dir, gap: r.Uniform(0.1f, 0.6f) * at.HalfHeight, shrink: 1f)));
         }
         var photo = PhotoConditions.DrawRaw(r);
-        if (options.TissueDensity is { } density) photo = photo with { TissueDensity = density };
         return (EmbryoRenderer.Render(w, h, embryos, photo, r, out mainEmbryoMask), new RawPhotoTruth(at, touching));
     }
 

@@ -189,4 +189,45 @@ public class RealismTests : TempFolderTest
         Assert.StartsWith($"error: real photo folder '{Path.Combine(dir, "nowhere")}' does not exist",
             CliRunner.Fails(1, CliRunner.Run("synth", "--realism", Path.Combine(dir, "nowhere"), "--out", outDir, "--tables", tables)));
     }
+
+    [RealPhotosFact]
+    [Trait("Category", "Slow")]
+    public void RealismCommandMeasuresAFolderOfImagesInsteadOfRendering()
+    {
+        // the real photos themselves, in the layout bench/realism/SimExport writes: every distance to real is zero
+        var sim = Path.Combine(dir, "sim");
+        Directory.CreateDirectory(Path.Combine(sim, "raw"));
+        Directory.CreateDirectory(Path.Combine(sim, "standard"));
+        static Picture MaskPicture(bool[] embryo, int w, int h) =>
+            new(embryo.SelectMany(e => Enumerable.Repeat(e ? (byte)0 : (byte)255, 3)).ToArray(), w, h);
+        var real = RealPhotoSet.Load(RealPhotosFactAttribute.Folder!).Photos;
+        for (int i = 0; i < real.Count; i++)
+        {
+            File.Copy(Path.Combine(RealPhotosFactAttribute.Folder!, real[i].Name), Path.Combine(sim, "raw", $"{i:D3}.jpg"));
+            MaskPicture(real[i].Embryo, real[i].Width, real[i].Height).Save(Path.Combine(sim, "raw", $"{i:D3}_mask.png"));
+            var standard = MaskedStandardView.Of(real[i], 320, 128);
+            standard.Picture.Save(Path.Combine(sim, "standard", $"{i:D3}.png"));
+            MaskPicture(standard.Embryo, 320, 128).Save(Path.Combine(sim, "standard", $"{i:D3}_mask.png"));
+        }
+        var outDir = Path.Combine(dir, "realism");
+        var tables = Path.Combine(TestPaths.SharedData, "bdgp-annotations");
+        var (code, _, _) = CliRunner.Run("synth", "--realism", RealPhotosFactAttribute.Folder!, "--simulated", sim, "--out", outDir,
+            "--tables", tables);
+        Assert.Equal(0, code);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        foreach (var view in new[] { "raw", "standard" })
+        {
+            var v = metrics.RootElement.GetProperty(view);
+            Assert.Equal(real.Count, v.GetProperty("simulated_images").GetInt32());
+            Assert.Equal(0, v.GetProperty("background_colour_emd").GetProperty("mean").GetDouble(), 6);
+            Assert.Equal(0, v.GetProperty("embryo_colour_emd").GetProperty("mean").GetDouble(), 6);
+            Assert.Equal(0, v.GetProperty("texture_spectrum_distance").GetDouble(), 6);
+            Assert.Equal(0, v.GetProperty("edge_profile_distance").GetDouble(), 6);
+        }
+        File.Delete(Path.Combine(sim, "standard", "001_mask.png"));
+        Assert.Contains("has no mask", CliRunner.Fails(1, CliRunner.Run("synth", "--realism", RealPhotosFactAttribute.Folder!,
+            "--simulated", sim, "--out", outDir, "--tables", tables)));
+        Assert.Equal("error: --simulated is only used with --realism",
+            CliRunner.Fails(1, CliRunner.Run("synth", "--out", outDir, "--simulated", sim, "--tables", tables)));
+    }
 }

@@ -27,7 +27,7 @@ public sealed record RealPhotoSet(IReadOnlyList<MaskedPicture> Photos, IReadOnly
                 unmasked.Add(photo);
                 continue;
             }
-            photos.Add(Read(photo, mask));
+            photos.Add(Read(photo, mask, Path.GetFileName(photo)));
         }
         if (photos.Count == 0)
             throw new ArgumentException($"real photo folder '{folder}' holds no photo with a mask of its main embryo " +
@@ -47,7 +47,8 @@ public sealed record RealPhotoSet(IReadOnlyList<MaskedPicture> Photos, IReadOnly
         return false;
     }
 
-    private static MaskedPicture Read(string photo, string mask)
+    /// <summary>A picture and its mask (dark, below 128, = embryo), named <paramref name="name"/>.</summary>
+    internal static MaskedPicture Read(string photo, string mask, string name)
     {
         using var rgb = ImageIO.ReadRgb8(photo);
         using var grey = ImageIO.ReadRgb8(mask);
@@ -59,6 +60,6 @@ public sealed record RealPhotoSet(IReadOnlyList<MaskedPicture> Photos, IReadOnly
         var embryo = new bool[w * h];
         for (int i = 0; i < embryo.Length; i++) embryo[i] = m[3 * i] + m[3 * i + 1] + m[3 * i + 2] < 3 * 128;
         if (!embryo.Any(b => b)) throw new ArgumentException($"mask '{mask}' marks no embryo (dark pixels, below 128, are the embryo)");
-        return new MaskedPicture(Path.GetFileName(photo), new Picture(rgb.ToArray<byte>(), w, h), embryo);
+        return new MaskedPicture(name, new Picture(rgb.ToArray<byte>(), w, h), embryo);
     }
 }

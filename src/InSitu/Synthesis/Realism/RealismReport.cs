@@ -7,7 +7,9 @@ using InSitu.Torch;
 namespace InSitu.Synthesis.Realism;
 
 /// <summary>What to compare: the real photos' folder, how many images to simulate per view, the seed.</summary>
-public sealed record RealismOptions(string RealFolder, int Count = 16, int Seed = 1, int PatchesPerSet = 600)
+/// <remarks>SimulatedFolder: measure the images of this folder (<see cref="SimulatedImageSet"/>) instead of rendering Count.</remarks>
+public sealed record RealismOptions(string RealFolder, int Count = 16, int Seed = 1, int PatchesPerSet = 600,
+    string? SimulatedFolder = null)
 {
     /// <summary>Raw frames are measured at half size (the photos' JPEG blocks and sensor grain averaged out).</summary>
     public static readonly ViewSettings Raw = new("raw", Window: 32, new DistanceBins(-16, 2, 40), Patch: 24);
@@ -73,24 +75,16 @@ public static class RealismReport
         var images = run.Subfolder("images");
         var first = real.Photos[0];
         var synth = new SynthOptions(options.Count, options.Seed, RawWidth: first.Width, RawHeight: first.Height);
-        var plan = DatasetSimulator.Plan(tables, synth);
 
-        var simRaw = new MaskedPicture[plan.Count];
-        var simStandard = new MaskedPicture[plan.Count];
-        Parallel.For(0, plan.Count, i =>
+        IReadOnlyList<MaskedPicture> simRaw, simStandard;
+        if (options.SimulatedFolder is { } simulatedFolder)
         {
-            var (pixels, _) = DatasetSimulator.RenderRaw(plan[i], synth, out var mainMask);
-            // through JPEG and back, as the frames `synth --raw` writes (and the real photos) are
-            var jpeg = Path.Combine(images, $".sim_raw_{i:D3}.jpg");
-            new Picture(pixels, synth.RawWidth, synth.RawHeight).Save(jpeg);
-            using (var back = ImageIO.ReadRgb8(jpeg))
-                simRaw[i] = new MaskedPicture($"sim_raw_{i:D3}", new Picture(back.ToArray<byte>(), synth.RawWidth, synth.RawHeight),
-                    mainMask).Half();
-            File.Delete(jpeg);
-            var standard = DatasetSimulator.RenderStandard(plan[i], synth, out var mask);
-            simStandard[i] = new MaskedPicture($"sim_standard_{i:D3}.png", new Picture(standard, synth.Width, synth.Height), mask);
-            simStandard[i].Picture.Save(Path.Combine(images, simStandard[i].Name));
-        });
+            var (raw, standard) = SimulatedImageSet.Load(simulatedFolder);
+            simRaw = raw.Select(p => p.Half()).ToList();
+            simStandard = standard;
+            foreach (var p in simStandard) p.Picture.Save(Path.Combine(images, p.Name));
+        }
+        else (simRaw, simStandard) = Render(DatasetSimulator.Plan(tables, synth), synth, images);
         var realRaw = real.Photos.Select(p => p.Half()).ToList();
         var realStandard = real.Photos.Select(p => MaskedStandardView.Of(p, synth.Width, synth.Height)).ToList();
         for (int i = 0; i < realStandard.Count; i++) realStandard[i].Picture.Save(Path.Combine(images, $"real_standard_{i:D3}.png"));
@@ -106,7 +100,8 @@ public static class RealismReport
             real_folder = Path.GetFullPath(options.RealFolder),
             real_photos = real.Photos.Select(p => p.Name).ToArray(),
             unmasked_photos_not_used = real.Unmasked.Select(Path.GetFileName).ToArray(),
-            simulated_per_view = options.Count,
+            simulated_per_view = simStandard.Count,
+            simulated_folder = options.SimulatedFolder is null ? null : Path.GetFullPath(options.SimulatedFolder),
             options.Seed,
             patches_per_set = options.PatchesPerSet,
             raw = RealismOptions.Raw,
@@ -123,6 +118,28 @@ public static class RealismReport
             realStandard.Select((_, i) => $"images/real_standard_{i:D3}.png").ToList(),
             simStandard.Take(8).Select(p => $"images/{p.Name}").ToList(), real.Unmasked);
         return new Result(rawComparison, standardComparison, real.Unmasked, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>This build's simulator: raw frames (through JPEG, at half size) and standard views, with their masks.</summary>
+    private static (MaskedPicture[] raw, MaskedPicture[] standard) Render(List<SynthImage> plan, SynthOptions synth, string images)
+    {
+        var simRaw = new MaskedPicture[plan.Count];
+        var simStandard = new MaskedPicture[plan.Count];
+        Parallel.For(0, plan.Count, i =>
+        {
+            var (pixels, _) = DatasetSimulator.RenderRaw(plan[i], synth, out var mainMask);
+            // through JPEG and back, as the frames `synth --raw` writes (and the real photos) are
+            var jpeg = Path.Combine(images, $".sim_raw_{i:D3}.jpg");
+            new Picture(pixels, synth.RawWidth, synth.RawHeight).Save(jpeg);
+            using (var back = ImageIO.ReadRgb8(jpeg))
+                simRaw[i] = new MaskedPicture($"sim_raw_{i:D3}", new Picture(back.ToArray<byte>(), synth.RawWidth, synth.RawHeight),
+                    mainMask).Half();
+            File.Delete(jpeg);
+            var standard = DatasetSimulator.RenderStandard(plan[i], synth, out var mask);
+            simStandard[i] = new MaskedPicture($"sim_standard_{i:D3}.png", new Picture(standard, synth.Width, synth.Height), mask);
+            simStandard[i].Picture.Save(Path.Combine(images, simStandard[i].Name));
+        });
+        return (simRaw, simStandard);
     }
 
     private static string Save(MaskedPicture p, string folder, string name)
