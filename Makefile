@@ -16,6 +16,13 @@ test: setup
 demo-bags: setup
 	./insitu synth --out runs/demo-bags/data --preset bdgp-tiny --images 800 --seed 1
 	./insitu bags ablate runs/demo-bags/data/manifest.csv --preset demo --seeds 3 --out runs/demo-bags
+# CV-term annotation (METHODS.md section 4): 1,000 simulated BDGP-like images (real BDGP bags and terms), then sc, tl,
+# tl+mtl and tl-random over 3 seeds with the layer comparison; writes runs/demo-terms/report.html. Needs the MobileNetV2
+# weights that setup fetches (`./insitu weights get mobilenet_v2`).
+.PHONY: demo-terms
+demo-terms: setup
+	./insitu synth --out runs/demo-terms/data --preset bdgp-small --images 1000 --seed 1
+	./insitu terms compare runs/demo-terms/data/manifest.csv --out runs/demo-terms --preset demo --seeds 3
 
 # A longer randomised run of the fuzz tests (a random seed, printed for replay; INSITU_FUZZ_SEED, INSITU_FUZZ_CASES)
 # with the counts of clean, crashed, silently accepted and hung cases.
@@ -43,6 +50,7 @@ fixtures: setup
 	dpkg-query -W -f='$${Status}' python3-sklearn 2>/dev/null | grep -q "install ok installed" || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-sklearn)
 	/usr/bin/python3 tests/fixtures/make_sklearn_fixtures.py
+	/usr/bin/python3 tests/fixtures/make_classic_fixtures.py
 	dpkg-query -W -f='$${Status}' python3-torchvision 2>/dev/null | grep -q "install ok installed" || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torchvision)
 	/usr/bin/python3 tests/fixtures/make_torchvision_fixtures.py

@@ -38,6 +38,7 @@ public static class Cli
         root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(WeightsCommands.Build());
         root.Subcommands.Add(ServeCommand.Build());
+        root.Subcommands.Add(TermsCommands.Build());
         return root;
     }
 
@@ -77,8 +78,8 @@ public static class Cli
 
     /// <summary>
     /// What is wrong with the command line, one message per problem. Help (--help, -h) overrides missing arguments and
-    /// options, so `insitu stage train --help` shows help, but not an unknown command: `insitu terms extract --help`
-    /// is an error, not the top-level help.
+    /// options, so `insitu stage train --help` shows help, but not an unknown command: `insitu frobnicate extract
+    /// --help` is an error, not the top-level help.
     /// </summary>
     private static List<string> ParseErrors(ParseResult parsed)
     {

@@ -85,10 +85,13 @@ public class CliErrorTests : TempFolderTest
     [Fact]
     public void AnUnknownCommandIsAnErrorEvenWithHelp()
     {
-        const string unknown = "error: unknown command 'annotate' for 'insitu' " +
-            "(commands: demo, data, synth, stage, bags, explain, gem, model, weights, serve)";
-        Assert.Equal(unknown, CliRunner.Fails(1, CliRunner.Run("annotate", "extract", "--help")));
-        Assert.Equal(unknown, CliRunner.Fails(1, CliRunner.Run("annotate", "extract")));
+        const string Commands = "demo, data, synth, stage, bags, explain, gem, model, weights, serve, terms";
+        Assert.Equal($"error: unknown command 'frobnicate' for 'insitu' (commands: {Commands})",
+            CliRunner.Fails(1, CliRunner.Run("frobnicate", "extract", "--help")));
+        Assert.Equal($"error: unknown command 'frobnicate' for 'insitu' (commands: {Commands})",
+            CliRunner.Fails(1, CliRunner.Run("frobnicate", "extract")));
+        Assert.Equal("error: unknown command 'fit' for 'insitu terms' (commands: extract, finetune, train, evaluate, predict, compare)",
+            CliRunner.Fails(1, CliRunner.Run("terms", "fit", "--help")));
         Assert.Equal("error: unknown command 'extract' for 'insitu stage' (commands: compare, train, evaluate, predict)",
             CliRunner.Fails(1, CliRunner.Run("stage", "extract", "--help")));
     }

@@ -1,3 +1,5 @@
+using InSitu.Common;
+
 namespace InSitu.Workflows.Stages;
 
 /// <summary>The registry of precise-stage methods (METHODS.md sections 1-2), by name.</summary>
@@ -17,18 +19,8 @@ public static class StageMethods
     public static IEnumerable<string> Names => All.Select(m => m.Name);
 
     /// <summary>The method of this name; an unknown name is an error listing the valid ones.</summary>
-    public static StageMethod Find(string name) =>
-        All.FirstOrDefault(m => m.Name == name || m.Slug == name)
-        ?? throw new ArgumentException($"unknown method '{name}': use {string.Join(", ", Names)}");
+    public static StageMethod Find(string name) => MethodList.Find(All, name, m => m.Name, m => m.Slug);
 
     /// <summary>A comma-separated list of methods, each known and none twice; an empty list is an error.</summary>
-    public static IReadOnlyList<StageMethod> Parse(string list)
-    {
-        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (names.Length == 0) throw new ArgumentException($"no method given: use one or more of {string.Join(", ", Names)}");
-        var methods = names.Select(Find).ToList();
-        var twice = methods.GroupBy(m => m).FirstOrDefault(g => g.Count() > 1);
-        if (twice is not null) throw new ArgumentException($"method '{twice.Key}' is listed twice");
-        return methods;
-    }
+    public static IReadOnlyList<StageMethod> Parse(string list) => MethodList.Parse(list, All, Find, m => m.Name);
 }
