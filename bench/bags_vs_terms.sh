@@ -47,10 +47,10 @@ names = ["1-3", "4-6", "7-8", "9-10", "11-12", "13-17"]
 rows = list(csv.DictReader(open(split, newline="")))
 fields = list(rows[0].keys())
 train = [r for r in rows if r["split"] == "train"]
-with open(train_out, "w", newline="") as f:
+with open(train_out, "w", newline="") as f:  # training and test rows: the terms workflow evaluates on its test rows
     w = csv.DictWriter(f, fieldnames=fields)
     w.writeheader()
-    w.writerows(train)
+    w.writerows(r for r in rows if r["split"] != "val")
 info = json.load(open(model))
 attributes, possible = info["attributes"], info["possible_by_range"]
 def rng(r):  # the range, or the stage's range (as the manifest reads a row without one)
@@ -66,7 +66,7 @@ for r in train:
 terms, left_out, ranges = {}, {}, []
 for k, name in enumerate(names):
     images = [bag_terms[bag(r)] for r in train if rng(r) == k + 1]
-    if not images:
+    if not images or not any(rng(r) == k + 1 for r in rows if r["split"] == "test"):
         continue
     allowed = [a for a, p in zip(attributes, possible[k]) if p]
     everywhere = [a for a in allowed if all(a in t for t in images)]
@@ -85,12 +85,39 @@ PY
     $insitu terms train "$out/data/terms-train-$seed.csv" --method tl --out "$d/terms" --preset demo --seed "$seed" \
       --config "$d/terms-config.json" "${resume[@]}" > "$d/terms-train.log" 2>&1
   fi
-  [[ -f "$d/tl-scores.csv" ]] || $insitu terms predict "$d/terms" "$split" --out "$d/tl-scores.csv" > "$d/terms-predict.log" 2>&1
-  $insitu bags evaluate "$d/bags" "$split" --scores "tl_lr=$d/tl-scores.csv" --out "$d/evaluation.json" | tee "$d/evaluate.log"
+  [[ -f "$d/tl-images.bags.csv" ]] ||
+    $insitu terms predict "$d/terms" "$split" --out "$d/tl-images.csv" > "$d/terms-predict.log" 2>&1
+  # per bag, over the bag model's attributes: terms predict's mean of image scores; a term on every training image of a
+  # range (no classifier possible) scores 1 there, its training rate; a bag of a range the terms model has no task for
+  # (no training or test images of that range) scores 0, as terms predict scores a term outside an image's task
+  $py - "$split" "$d/bags/model.json" "$d/terms-config.left_out.json" "$d/tl-images.bags.csv" "$d/tl-bags.csv" <<'PY'
+import csv, json, sys
+split, model, left_out_file, scores_in, scores_out = sys.argv[1:6]
+names = ["1-3", "4-6", "7-8", "9-10", "11-12", "13-17"]
+attributes = json.load(open(model))["attributes"]
+left_out = json.load(open(left_out_file))
+bags = {}
+for r in csv.DictReader(open(split, newline="")):
+    stage = int(r["stage"]) if r.get("stage") else None
+    rng = int(r["range"]) if r.get("range") else next(k + 1 for k, top in enumerate([3, 6, 8, 10, 12, 17]) if stage <= top)
+    bags.setdefault(r.get("bag") or f'{r["gene"]}_{rng}', rng)
+scored = {r["bag"]: r for r in csv.DictReader(open(scores_in, newline=""))}
+filled = 0
+with open(scores_out, "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["bag"] + attributes)
+    for b, rng in bags.items():
+        row = scored.get(b)
+        filled += row is None
+        always = set(left_out.get(names[rng - 1], []))
+        w.writerow([b] + [1.0 if a in always else float(row[a]) if row is not None and a in row else 0.0 for a in attributes])
+print(f"tl per-bag scores: {len(bags) - filled} bags from terms predict, {filled} without a terms task (scored 0)")
+PY
+  $insitu bags evaluate "$d/bags" "$split" --scores "tl_lr=$d/tl-bags.csv" --out "$d/evaluation.json" | tee "$d/evaluate.log"
 done
 
 $py - "$out" "$root/bench/results" "$images" "$seeds" "$(( $(date +%s) - start ))" <<'PY'
-import json, os, statistics, sys
+import csv, json, os, statistics, sys
 out, results, images, seeds, wall = sys.argv[1:6]
 seeds = int(seeds)
 labels = {"bilstm": "bags: RegNetY CNN + BiLSTM", "cnn_mean": "bags: RegNetY CNN, mean of image probabilities",
@@ -100,8 +127,11 @@ per_seed, left_out, bags = {}, {}, {}
 for s in range(1, seeds + 1):
     ev = json.load(open(os.path.join(out, f"seed-{s}", "evaluation.json")))
     for e in ev["evaluations"]:
-        per_seed.setdefault(e["model"], []).append({k: e["scores"][k] for k, _ in measures})
-        bags[s] = {"test": e["test_bags"], "validation": max(bags.get(s, {}).get("validation", 0), e["validation_bags"])}
+        row = {k: e["scores"][k] for k, _ in measures}
+        row["attributes_f1_zero"] = sum(1 for f in e["scores"]["f1_per_label"] if f == 0)  # never right on a test bag
+        per_seed.setdefault(e["model"], []).append(row)
+    listed = list(csv.DictReader(open(os.path.join(out, f"seed-{s}", "bags", "bags.csv"), newline="")))
+    bags[s] = {k: len({b["source"] for b in listed if b["split"] == k}) for k in ("train", "val", "test")}
     left_out[s] = json.load(open(os.path.join(out, f"seed-{s}", "terms-config.left_out.json")))
 table = {m: {k: {"mean": statistics.mean(r[k] for r in rows),
                  "std": statistics.stdev(r[k] for r in rows) if len(rows) > 1 else 0.0} for k, _ in measures}
@@ -116,6 +146,8 @@ lines = [f"Test bags of each seed's split (shared by both workflows), {attribute
          "| method | " + " | ".join(n for _, n in measures) + " |", "|---|" + "---:|" * len(measures)]
 for m, row in table.items():
     lines.append(f"| {labels.get(m, m)} | " + " | ".join(f"{row[k]['mean']:.3f} ± {row[k]['std']:.3f}" for k, _ in measures) + " |")
+lines += ["", "Attributes with F1 0 on the test bags (of " + str(attributes) + "), by seed: " + "; ".join(
+    f"{m} " + " / ".join(str(r["attributes_f1_zero"]) for r in rows) for m, rows in per_seed.items())]
 lines += ["", "Per seed (" + ", ".join(n for _, n in measures) + "):", ""]
 for m, rows in per_seed.items():
     lines.append(f"* {m}: " + "; ".join(f"seed {i + 1}: " + " / ".join(f"{r[k]:.3f}" for k, _ in measures) for i, r in enumerate(rows)))
