@@ -9,7 +9,8 @@
 #      manifest; the terms workflow would otherwise train on them too). Its terms are the bag model's attributes: per
 #      stage range, exactly those the bag model's stage masks allow (the attributes some training bag of the range has), in
 #      place of the terms workflow's own 10 most frequent per range; ranges 1-3 .. 13-17 all annotated. Terms that every
-#      training image of a range carries cannot train a classifier and are left out there (listed in the results);
+#      training image of a range carries cannot train a classifier: left out of the task, they score 1 (their training
+#      rate) in that range's bags (listed in the results);
 #   4. `terms predict` on every image (train, validation, test), so its per-bag mean of image scores is thresholded on the
 #      same validation bags as the bag model; a term a range's task lacks scores 0 there, as the bag model's mask does;
 #   5. `bags evaluate RUN MANIFEST --scores tl_lr=...`: the BiLSTM bag model, its CNN-only mean rule and tl + LR in one
@@ -39,7 +40,7 @@ for seed in $(seq 1 "$seeds"); do
     resume=(); [[ -d "$d/bags" ]] && resume=(--resume)
     $insitu bags train "$split" --out "$d/bags" --preset demo --seed "$seed" "${resume[@]}" > "$d/bags-train.log" 2>&1
   fi
-  # the terms workflow's training manifest (train rows only) and its config (the bag model's attributes per range)
+  # the terms workflow's manifest (training and test rows, no validation rows) and its config (the bag model's attributes per range)
   $py - "$split" "$d/bags/model.json" "$out/data/terms-train-$seed.csv" "$d/terms-config.json" <<'PY'
 import csv, json, sys
 split, model, train_out, config_out = sys.argv[1:5]
