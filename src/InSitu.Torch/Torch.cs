@@ -93,8 +93,8 @@ public static class TorchRuntime
     /// CPU autocast, as torch.autocast("cpu", dtype): inside the region convolutions, linear layers and matrix products run
     /// in <paramref name="dtype"/> (bfloat16) on lower-precision copies of their fp32 weights, losses (cross-entropy, MSE,
     /// BCE) in float32, everything else (batch norm, pooling, activations) in the type of its input (libtorch's policy,
-    /// so the same as PyTorch's); parameters, their gradients and optimizer state stay float32. Regions nest: disposing restores the state found on entry.
-    /// The state belongs to the calling thread. Dispose on the thread that entered.
+    /// so the same as PyTorch's); parameters, their gradients and optimizer state stay float32. Regions nest: disposing
+    /// restores the state found on entry. The state belongs to the calling thread. Dispose on the thread that entered.
     /// </summary>
     public static IDisposable AutocastCpu(DType dtype = DType.BFloat16)
     {
