@@ -41,7 +41,7 @@ public static class ServeCommand
             if (p is < 0 or > 65535) throw new ArgumentException($"--port {p} is outside 0..65535");
             var dataDir = Path.GetFullPath(pr.GetValue(data)!);
             var runsDir = Path.GetFullPath(pr.GetValue(runs)!);
-            if (!Directory.Exists(dataDir) && pr.GetResult(data) is not null)
+            if (!Directory.Exists(dataDir) && pr.GetResult(data) is { Implicit: false })
                 throw new DirectoryNotFoundException($"--data folder '{dataDir}' does not exist");
             var options = SegmentationWorkflow.Wire(new WebOptions { Data = dataDir, Runs = runsDir, Host = h, Port = p });
             if (!options.IsLoopback) options = options with { Token = WebServer.NewToken() };

@@ -13,6 +13,35 @@ public class ServeCommandTests : TempFolderTest
         Assert.Contains("does not exist", CliRunner.Fails(1, CliRunner.Run("serve", "--data", Path.Combine(dir, "none"), "--runs", dir)));
     }
 
+    /// <summary>
+    /// After `make demo` there is no data/ folder (the demo's data is under runs/): `insitu serve` with the default --data
+    /// must start and find the datasets under runs, not refuse the missing default.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task TheDefaultDataFolderMayBeMissing()
+    {
+        var cli = Path.Combine(TestPaths.Repository, "src", "InSitu.Cli", "bin", "Release", "net10.0", "InSitu.Cli.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = dir,
+            ArgumentList = { cli, "serve", "--port", "0" },
+        };
+        using var server = Process.Start(start)!;
+        try
+        {
+            var first = await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.StartsWith("InSitu web app: http://", first, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(dir, "data")));
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+        }
+    }
+
     /// <summary>`insitu serve` as a user starts it: the printed address answers, Ctrl+C (SIGINT) stops it cleanly.</summary>
     [Theory]
     [Trait("Category", "Slow")]
