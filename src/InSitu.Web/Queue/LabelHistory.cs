@@ -59,25 +59,7 @@ public static class LabelHistory
     }
 
     /// <summary>Every edit in order; a line that cannot be read (a crash mid-append) is skipped.</summary>
-    public static List<LabelEdit> Read(string manifestFile)
-    {
-        var file = FileOf(manifestFile);
-        if (!File.Exists(file)) return [];
-        var edits = new List<LabelEdit>();
-        foreach (var line in File.ReadLines(file))
-        {
-            if (line.Length == 0) continue;
-            try
-            {
-                if (JsonSerializer.Deserialize<LabelEdit>(line, JsonSettings.Options) is { } e) edits.Add(e);
-            }
-            catch (JsonException)
-            {
-                // a torn last line
-            }
-        }
-        return edits;
-    }
+    public static List<LabelEdit> Read(string manifestFile) => EditHistoryFile.Read<LabelEdit>(FileOf(manifestFile));
 
     private static LabelEdit Apply(string manifestFile, Manifest m, int row, (int? stage, int? range) before,
         (int? stage, int? range) after, int? undoes)

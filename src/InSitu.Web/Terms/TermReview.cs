@@ -154,25 +154,7 @@ public static class TermReview
     }
 
     /// <summary>Every review in order; a line that cannot be read (a crash mid-append) is skipped.</summary>
-    public static List<TermEdit> Read(string manifestFile)
-    {
-        var file = HistoryOf(manifestFile);
-        if (!File.Exists(file)) return [];
-        var edits = new List<TermEdit>();
-        foreach (var line in File.ReadLines(file))
-        {
-            if (line.Length == 0) continue;
-            try
-            {
-                if (JsonSerializer.Deserialize<TermEdit>(line, JsonSettings.Options) is { } e) edits.Add(e);
-            }
-            catch (JsonException)
-            {
-                // a torn last line
-            }
-        }
-        return edits;
-    }
+    public static List<TermEdit> Read(string manifestFile) => EditHistoryFile.Read<TermEdit>(HistoryOf(manifestFile));
 
     private static List<int> RowsOf(Manifest m, string bag)
     {
