@@ -69,7 +69,7 @@ public static class TermEndpoints
                     };
                 }),
                 history = history.TakeLast(10).Reverse(),
-                canUndo = TermReview.CanUndo(history),
+                canUndo = EditHistoryFile.LatestUndoable(history) is not null,
             });
         });
         e.MapPost("/api/terms/review", (ReviewRequest request, FileRoots roots) =>

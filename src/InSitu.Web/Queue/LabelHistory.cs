@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using InSitu.Common;
 using InSitu.Data;
 
@@ -7,7 +5,7 @@ namespace InSitu.Web.Queue;
 
 /// <summary>One change of a precise stage, as kept in the manifest's history.</summary>
 public sealed record LabelEdit(int Seq, DateTime Time, string Path, int? Before, int? After, int? RangeBefore, int? RangeAfter,
-    int? Undoes = null);
+    int? Undoes = null) : IUndoableEdit;
 
 /// <summary>
 /// Changes to a manifest's precise stages, each written atomically to the manifest itself and appended to its
@@ -16,15 +14,13 @@ public sealed record LabelEdit(int Seq, DateTime Time, string Path, int? Before,
 /// </summary>
 public static class LabelHistory
 {
-    private static readonly JsonSerializerOptions OneLineJson = new(JsonSettings.Options) { WriteIndented = false };
-    private static readonly ConcurrentDictionary<string, object> Locks = new(StringComparer.Ordinal);
 
     public static string FileOf(string manifest) => System.IO.Path.ChangeExtension(manifest, null) + ".history.jsonl";
 
     /// <summary>Sets (or clears) the precise stage of the row naming <paramref name="path"/>; the range label must allow it.</summary>
     public static LabelEdit SetStage(string manifestFile, string path, int? stage)
     {
-        lock (Locks.GetOrAdd(manifestFile, _ => new object()))
+        lock (EditHistoryFile.LockOf(manifestFile))
         {
             var m = Manifest.Load(manifestFile);
             int row = RowOf(m, path);
@@ -43,11 +39,9 @@ public static class LabelHistory
     /// <summary>Undoes the latest edit not yet undone; null when there is none. Refused when the row changed since.</summary>
     public static LabelEdit? Undo(string manifestFile)
     {
-        lock (Locks.GetOrAdd(manifestFile, _ => new object()))
+        lock (EditHistoryFile.LockOf(manifestFile))
         {
-            var history = Read(manifestFile);
-            var undone = history.Where(h => h.Undoes is not null).Select(h => h.Undoes!.Value).ToHashSet();
-            var last = history.LastOrDefault(h => h.Undoes is null && !undone.Contains(h.Seq));
+            var last = EditHistoryFile.LatestUndoable(Read(manifestFile));
             if (last is null) return null;
             var m = Manifest.Load(manifestFile);
             int row = RowOf(m, last.Path);
@@ -68,11 +62,9 @@ public static class LabelHistory
         var rows = m.Rows.ToList();
         rows[row] = r with { Stage = after.stage, Range = after.range };
         m.WithRows(rows).Save(manifestFile);
-        var history = Read(manifestFile);
-        var edit = new LabelEdit(history.Count == 0 ? 1 : history.Max(h => h.Seq) + 1, DateTime.UtcNow, r.Path, before.stage, after.stage,
+        var edit = new LabelEdit(EditHistoryFile.NextSeq(Read(manifestFile)), DateTime.UtcNow, r.Path, before.stage, after.stage,
             before.range, after.range, undoes);
-        var line = JsonSerializer.Serialize(edit, OneLineJson) + "\n";
-        File.AppendAllText(FileOf(manifestFile), line);
+        EditHistoryFile.Append(FileOf(manifestFile), edit);
         return edit;
     }
 

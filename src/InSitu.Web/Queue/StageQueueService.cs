@@ -159,15 +159,9 @@ public sealed class StageQueueService : IDisposable
             unranked = manifest.Rows.Count(StageUncertainty.NeedsStage) - waiting.Count,
             item,
             history = history.TakeLast(10).Reverse(),
-            canUndo = CanUndo(history),
+            canUndo = EditHistoryFile.LatestUndoable(history) is not null,
             retrainings = state.Retrainings,
         };
-    }
-
-    private static bool CanUndo(List<LabelEdit> history)
-    {
-        var undone = history.Where(h => h.Undoes is not null).Select(h => h.Undoes!.Value).ToHashSet();
-        return history.Any(h => h.Undoes is null && !undone.Contains(h.Seq));
     }
 
     /// <summary>The labelled images most similar to a row in the model's feature space F(x).</summary>

@@ -1,13 +1,12 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
 using InSitu.Common;
 using InSitu.Data;
 
 namespace InSitu.Web.Terms;
 
 /// <summary>One review of a bag's terms, as kept in the manifest's term history: what the terms were and became.</summary>
-public sealed record TermEdit(int Seq, DateTime Time, string Bag, string Action, string[] Before, string[] After, int? Undoes = null);
+public sealed record TermEdit(int Seq, DateTime Time, string Bag, string Action, string[] Before, string[] After, int? Undoes = null)
+    : IUndoableEdit;
 
 /// <summary>One attribute of a `bags predict` row: its probability and whether it passed the model's threshold.</summary>
 public sealed record PredictedTerm(string Term, double Probability, bool Decided);
@@ -22,8 +21,6 @@ public sealed record PredictedTerm(string Term, double Probability, bool Decided
 public static class TermReview
 {
     public const string PredictionHeader = "bag,range,images,predicted_terms";
-    private static readonly JsonSerializerOptions OneLineJson = new(JsonSettings.Options) { WriteIndented = false };
-    private static readonly ConcurrentDictionary<string, object> Locks = new(StringComparer.Ordinal);
 
     public static string HistoryOf(string manifest) => Path.ChangeExtension(manifest, null) + ".terms-history.jsonl";
 
@@ -101,7 +98,7 @@ public static class TermReview
         foreach (var t in clean)
             if (t.Contains(';', StringComparison.Ordinal) || t.Contains('\n', StringComparison.Ordinal))
                 throw new ArgumentException($"term '{t}' holds ';' or a line break, which separate terms in the manifest");
-        lock (Locks.GetOrAdd(manifestFile, _ => new object()))
+        lock (EditHistoryFile.LockOf(manifestFile))
         {
             var m = Manifest.Load(manifestFile);
             var rows = RowsOf(m, bag);
@@ -112,11 +109,9 @@ public static class TermReview
     /// <summary>Undoes the latest review not yet undone; null when there is none. Refused when the bag changed since.</summary>
     public static TermEdit? Undo(string manifestFile)
     {
-        lock (Locks.GetOrAdd(manifestFile, _ => new object()))
+        lock (EditHistoryFile.LockOf(manifestFile))
         {
-            var history = Read(manifestFile);
-            var undone = history.Where(h => h.Undoes is not null).Select(h => h.Undoes!.Value).ToHashSet();
-            var last = history.LastOrDefault(h => h.Undoes is null && !undone.Contains(h.Seq));
+            var last = EditHistoryFile.LatestUndoable(Read(manifestFile));
             if (last is null) return null;
             var m = Manifest.Load(manifestFile);
             var rows = RowsOf(m, last.Bag);
@@ -131,7 +126,7 @@ public static class TermReview
     /// <summary>The reviews in force: per bag, its latest review that was not undone.</summary>
     public static Dictionary<string, TermEdit> Reviewed(List<TermEdit> history)
     {
-        var undone = history.Where(h => h.Undoes is not null).Select(h => h.Undoes!.Value).ToHashSet();
+        var undone = EditHistoryFile.Undone(history);
         var reviewed = new Dictionary<string, TermEdit>(StringComparer.Ordinal);
         foreach (var h in history)
         {
@@ -145,12 +140,6 @@ public static class TermReview
             else if (!undone.Contains(h.Seq)) reviewed[h.Bag] = h;
         }
         return reviewed;
-    }
-
-    public static bool CanUndo(List<TermEdit> history)
-    {
-        var undone = history.Where(h => h.Undoes is not null).Select(h => h.Undoes!.Value).ToHashSet();
-        return history.Any(h => h.Undoes is null && !undone.Contains(h.Seq));
     }
 
     /// <summary>Every review in order; a line that cannot be read (a crash mid-append) is skipped.</summary>
@@ -168,9 +157,8 @@ public static class TermReview
         var all = m.Rows.ToList();
         foreach (var r in rows) all[r] = all[r] with { Terms = after };
         m.WithRows(all).Save(manifestFile);
-        var history = Read(manifestFile);
-        var edit = new TermEdit(history.Count == 0 ? 1 : history.Max(h => h.Seq) + 1, DateTime.UtcNow, bag, action, before, after, undoes);
-        File.AppendAllText(HistoryOf(manifestFile), JsonSerializer.Serialize(edit, OneLineJson) + "\n");
+        var edit = new TermEdit(EditHistoryFile.NextSeq(Read(manifestFile)), DateTime.UtcNow, bag, action, before, after, undoes);
+        EditHistoryFile.Append(HistoryOf(manifestFile), edit);
         return edit;
     }
 }
