@@ -10,6 +10,23 @@ namespace InSitu.Common;
 /// </summary>
 public static class ConfigOverlay
 {
+    /// <summary>
+    /// Validates settings read from <paramref name="source"/>: a value out of range (the settings' ArgumentException) becomes
+    /// a data error naming the source, as a bad key or type already does.
+    /// </summary>
+    public static T Checked<T>(T config, string source) where T : IValidatedSettings
+    {
+        try
+        {
+            config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}");
+        }
+        return config;
+    }
+
     public static T Apply<T>(T baseline, string json, string source)
     {
         var merged = JsonNode.Parse(JsonSerializer.Serialize(baseline, JsonSettings.Options))!.AsObject();
@@ -63,4 +80,10 @@ public static class ConfigOverlay
         int tail = line.IndexOf(" Path: ", StringComparison.Ordinal);
         return tail > 0 ? line[..tail] : line;
     }
+}
+
+/// <summary>Settings that check their own values, throwing ArgumentException naming the setting.</summary>
+public interface IValidatedSettings
+{
+    void Validate();
 }

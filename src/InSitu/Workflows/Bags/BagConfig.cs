@@ -51,7 +51,7 @@ public sealed record BagComponents
 /// batch 256 bags, Adam lr 0.01 cosine to 1e-8; the 30 most frequent attributes; 45% / 5% / 50% of the bags for
 /// train / validation / test. Every schedule is a share of its phase's epochs, so a shorter run keeps its shape.
 /// </summary>
-public sealed record BagConfig
+public sealed record BagConfig : IValidatedSettings
 {
     public BagBackbone Backbone { get; init; } = BagBackbone.RegNetY200MF;
     /// <summary>ResNet backbone: the width of its first stage.</summary>
@@ -218,21 +218,10 @@ public sealed record BagConfig
 
     /// <summary>Overrides from a JSON file (snake_case names, e.g. {"cnn": {"epochs": 20}}) on top of
     /// <paramref name="baseline"/>.</summary>
-    public static BagConfig Load(string file, BagConfig baseline) => Checked(ConfigOverlay.ApplyFile(baseline, file), file);
+    public static BagConfig Load(string file, BagConfig baseline) =>
+        ConfigOverlay.Checked(ConfigOverlay.ApplyFile(baseline, file), file);
 
     public static BagConfig FromJson(string json, BagConfig baseline, string source) =>
-        Checked(ConfigOverlay.Apply(baseline, json, source), source);
+        ConfigOverlay.Checked(ConfigOverlay.Apply(baseline, json, source), source);
 
-    private static BagConfig Checked(BagConfig config, string source)
-    {
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{source}: {e.Message}");
-        }
-        return config;
-    }
 }

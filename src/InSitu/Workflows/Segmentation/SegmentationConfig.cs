@@ -42,7 +42,7 @@ public sealed record SegmentationAugment
 /// backtracking on held-out patches, tiled inference and MC dropout. A JSON file (--config) overrides any field;
 /// the resolved config is saved with the run.
 /// </summary>
-public sealed record SegmentationConfig
+public sealed record SegmentationConfig : IValidatedSettings
 {
     /// <summary>Class count; 0 = from the palette, or the largest label value found plus one.</summary>
     public int Classes { get; init; }
@@ -170,17 +170,6 @@ public sealed record SegmentationConfig
     }
 
     /// <summary>Overrides from a JSON file (snake_case names, e.g. {"training": {"epochs": 20}, "steps": 3}) on a preset.</summary>
-    public static SegmentationConfig Load(string file, SegmentationConfig baseline)
-    {
-        var config = ConfigOverlay.ApplyFile(baseline, file);
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{file}: {e.Message}");
-        }
-        return config;
-    }
+    public static SegmentationConfig Load(string file, SegmentationConfig baseline) =>
+        ConfigOverlay.Checked(ConfigOverlay.ApplyFile(baseline, file), file);
 }

@@ -24,7 +24,7 @@ public enum ReferenceRule
 /// top-2 logit margin > 3, k = 100). Any field can be overridden by a JSON file (--config); the resolved config is
 /// saved as config.json in the run directory.
 /// </summary>
-public sealed record StageConfig
+public sealed record StageConfig : IValidatedSettings
 {
     public StageNetwork Model { get; init; } = StageNetwork.Paper;
     public int BaseWidth { get; init; } = 64;
@@ -128,22 +128,11 @@ public sealed record StageConfig
 
     /// <summary>Reads overrides from a JSON file (snake_case names, e.g. {"fine": {"epochs": 20}}) on top of
     /// <paramref name="baseline"/>.</summary>
-    public static StageConfig Load(string file, StageConfig baseline) => Checked(ConfigOverlay.ApplyFile(baseline, file), file);
+    public static StageConfig Load(string file, StageConfig baseline) =>
+        ConfigOverlay.Checked(ConfigOverlay.ApplyFile(baseline, file), file);
 
     /// <summary>Overrides from JSON text on top of <paramref name="baseline"/>; <paramref name="source"/> names it in errors.</summary>
     public static StageConfig FromJson(string json, StageConfig baseline, string source)
-        => Checked(ConfigOverlay.Apply(baseline, json, source), source);
+        => ConfigOverlay.Checked(ConfigOverlay.Apply(baseline, json, source), source);
 
-    private static StageConfig Checked(StageConfig config, string source)
-    {
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{source}: {e.Message}");
-        }
-        return config;
-    }
 }

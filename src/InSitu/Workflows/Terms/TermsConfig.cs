@@ -50,7 +50,7 @@ public sealed record LocalCodingConfig
 /// training sets voting by majority, the regulariser chosen by inner validation, 30% of the genes for testing.
 /// Any field can be overridden by a JSON file (--config); the resolved config is saved with every run.
 /// </summary>
-public sealed record TermsConfig
+public sealed record TermsConfig : IValidatedSettings
 {
     /// <summary>The pretrained network: mobilenet_v2, vgg16, resnet18 or resnet50 (<see cref="PretrainedArchitecture"/>).</summary>
     public string Network { get; init; } = "vgg16";
@@ -203,23 +203,12 @@ public sealed record TermsConfig
         Coding.Validate();
     }
 
-    public static TermsConfig Load(string file, TermsConfig baseline) => Checked(ConfigOverlay.ApplyFile(baseline, file), file);
+    public static TermsConfig Load(string file, TermsConfig baseline) =>
+        ConfigOverlay.Checked(ConfigOverlay.ApplyFile(baseline, file), file);
 
     public static TermsConfig FromJson(string json, TermsConfig baseline, string source) =>
-        Checked(ConfigOverlay.Apply(baseline, json, source), source);
+        ConfigOverlay.Checked(ConfigOverlay.Apply(baseline, json, source), source);
 
-    private static TermsConfig Checked(TermsConfig config, string source)
-    {
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{source}: {e.Message}");
-        }
-        return config;
-    }
 
     /// <summary>A preset by name: paper or demo.</summary>
     public static TermsConfig Preset(string name) => name switch
